@@ -1,0 +1,25 @@
+// The swepo CLI's subcommands: one file each (apps/cmd_<name>.cpp), one row each in commands.cpp.
+//
+// A command receives the arguments after its name and returns the process exit code:
+// 0 success, 2 usage or input error (throw swepo::UserError or a program_options error), 1 internal.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace swepo::cli {
+
+using Args = std::vector<std::string>;
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const Args& args);
+};
+
+const std::vector<Command>& commands();
+
+// Defined in apps/cmd_*.cpp.
+int cmd_losses(const Args& args);
+int cmd_loss(const Args& args);
+
+}  // namespace swepo::cli
