@@ -17,7 +17,9 @@ std::string origin_of(const Origins* origins, const std::string& dotted) {
 
 std::string yaml_scalar_text(const YAML::Node& n) {
   YAML::Emitter e;
-  e << YAML::Flow << n;
+  e.SetMapFormat(YAML::Flow);  // `e << YAML::Flow << node` leaves nested collections in block style
+  e.SetSeqFormat(YAML::Flow);
+  e << n;
   return e.c_str();
 }
 
