@@ -1,0 +1,152 @@
+// The run lifecycle: idempotent registration, immutable typed params, batched metrics, and
+// evals committed together with FINISHED (or not at all).
+#include <gtest/gtest.h>
+
+#include "core/store/store_run.h"
+#include "store_test_util.h"
+
+namespace swepo {
+namespace {
+
+RunSpec spec(const std::string& hash, int64_t seed) {
+  RunSpec s;
+  s.config_yaml = "seed: " + std::to_string(seed) + "\n";
+  s.overrides = {"loss=dpo", "seed=" + std::to_string(seed)};
+  s.config_hash = hash;
+  s.seed = seed;
+  s.params = {{"loss.beta", "1e-3"}, {"loss.name", "dpo"}, {"seed", std::to_string(seed)}, {"trainer.steps", "100"}};
+  s.choices = {{"loss", "dpo"}};
+  return s;
+}
+
+std::string scalar_text(Db& db, const std::string& sql) {
+  Stmt s(db, sql);
+  s.step();
+  return s.text(0);
+}
+
+TEST(StoreRun, RegisterIsIdempotentOnConfigHashAndSeed) {
+  test::TempDb t("register");
+  Store store(t.path);
+  int64_t a = run_register(store, spec("h1", 0));
+  int64_t b = run_register(store, spec("h1", 1));
+  RunSpec again = spec("h1", 0);
+  again.params = {{"loss.beta", "0.5"}};  // ignored: the run exists
+  EXPECT_EQ(run_register(store, again), a);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(store.run_get(a)->status, kRunScheduled);
+  EXPECT_EQ(store.run_params(a).size(), 4u);
+  EXPECT_EQ(store.run_params(a)[0], (std::pair<std::string, std::string>{"loss.beta", "0.001"}));
+  // Params are typed for SQL: 1e-3 is the REAL 0.001, 100 an INTEGER, dpo TEXT.
+  EXPECT_EQ(scalar_text(store.db(), "SELECT typeof(value) FROM params WHERE key = 'loss.beta' AND run_id = 1"), "real");
+  EXPECT_EQ(scalar_text(store.db(), "SELECT typeof(value) FROM params WHERE key = 'trainer.steps' AND run_id = 1"),
+            "integer");
+  EXPECT_EQ(scalar_text(store.db(), "SELECT typeof(value) FROM params WHERE key = 'loss.name' AND run_id = 1"), "text");
+  EXPECT_THROW(store.db().exec("UPDATE params SET value = 2 WHERE run_id = 1"), StoreError);
+  // Filters: a param compared as a number (0.001 == 1e-3), a status, an unknown value.
+  RunFilter f;
+  f.where = {{"loss.beta", "0.001"}, {"seed", "1"}};
+  auto rows = store.runs_list(f);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].id, b);
+  f.where = {{"loss.beta", "1e-3"}};
+  EXPECT_EQ(store.runs_list(f).size(), 2u);
+  f.where = {{"loss.name", "ipo"}};
+  EXPECT_EQ(store.runs_list(f).size(), 0u);
+  RunFilter g;
+  g.status = kRunFinished;
+  EXPECT_EQ(store.runs_list(g).size(), 0u);
+}
+
+TEST(StoreRun, FinishCommitsEvalsWithTheStatusOrNothing) {
+  test::TempDb t("finish");
+  Store store(t.path);
+  int64_t id = run_register(store, spec("h", 0));
+  // Finishing a run that never started fails and writes nothing.
+  EXPECT_THROW(run_finish(store, id, {{"s", "m", 1.0, std::nullopt, std::nullopt, ""}}), StoreError);
+  EXPECT_TRUE(store.run_evals(id).empty());
+  Provenance p = provenance_collect("cpu", "1.13.1");
+  run_start(store, id, p);
+  auto r = store.run_get(id);
+  EXPECT_EQ(r->status, kRunRunning);
+  EXPECT_EQ(r->attempts, 1);
+  EXPECT_EQ(r->torch_version, "1.13.1");
+  EXPECT_EQ(r->device, "cpu");
+  EXPECT_EQ(r->git_commit, provenance_git_commit());
+  EXPECT_FALSE(r->host.empty());
+  run_finish(store, id,
+             {{"alpaca", "lc_wr", 21.5, 1.25, 805, "greedy"}, {"alpaca", "lc_wr", 20.0, std::nullopt, 805, "t=0.7"}},
+             {{"checkpoint", "/tmp/x.pt", "abc"}});
+  r = store.run_get(id);
+  EXPECT_EQ(r->status, kRunFinished);
+  EXPECT_TRUE(r->ended);
+  auto ev = store.run_evals(id);
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].decoding, "greedy");
+  EXPECT_DOUBLE_EQ(*ev[0].stderr_, 1.25);
+  EXPECT_FALSE(ev[1].stderr_);
+  EXPECT_EQ(store.run_artifacts(id).at(0).sha256, "abc");
+  // A second finish (or a late failure) does not touch a finished run.
+  EXPECT_THROW(run_finish(store, id, {{"x", "y", 0.0, std::nullopt, std::nullopt, ""}}), StoreError);
+  EXPECT_EQ(store.run_evals(id).size(), 2u);
+  EXPECT_FALSE(run_fail(store, id, "late"));
+  EXPECT_FALSE(run_kill(store, id, "late"));
+  EXPECT_EQ(store.run_get(id)->status, kRunFinished);
+  EXPECT_THROW(run_start(store, id, p), StoreError);
+}
+
+TEST(StoreRun, RestartClearsThePreviousAttempt) {
+  test::TempDb t("restart");
+  Store store(t.path);
+  int64_t id = run_register(store, spec("h", 0));
+  run_start(store, id, {});
+  run_log_metrics(store, id, 0, {{"loss", 1.0}});
+  EXPECT_TRUE(run_fail(store, id, "boom"));
+  EXPECT_EQ(store.run_get(id)->error, "boom");
+  EXPECT_FALSE(run_kill(store, id, "x"));  // FAILED stays FAILED
+  run_start(store, id, {});                // the rerun
+  auto r = store.run_get(id);
+  EXPECT_EQ(r->attempts, 2);
+  EXPECT_EQ(r->status, kRunRunning);
+  EXPECT_EQ(r->error, "");
+  EXPECT_TRUE(store.run_metric_summary(id).empty());
+}
+
+TEST(StoreRun, MetricsWriterBatchesAndSummarises) {
+  test::TempDb t("metrics");
+  Store store(t.path);
+  int64_t id = run_register(store, spec("h", 0));
+  run_start(store, id, {});
+  auto count = [&] {
+    Stmt s(store.db(), "SELECT COUNT(*) FROM metrics");
+    s.step();
+    return s.int64(0);
+  };
+  {
+    MetricsWriter w(store, id, /*batch_rows=*/4, /*flush_seconds=*/1e9);
+    // loss at steps 0..4 = 3, 1, 2, 5, 4; acc at the same steps = step / 10.
+    double loss[] = {3, 1, 2, 5, 4};
+    for (int s = 0; s < 5; ++s) w.log(s, {{"acc", s / 10.0}, {"loss", loss[s]}});
+    // 10 rows in batches of 4: two flushes (8 rows), 2 pending.
+    EXPECT_EQ(count(), 8);
+    EXPECT_EQ(w.pending(), 2u);
+    w.log(4, "loss", 0.5);  // the same (key, step) again: the last value wins
+  }  // the destructor flushes
+  EXPECT_EQ(count(), 10);
+  auto ms = store.run_metric_summary(id);
+  ASSERT_EQ(ms.size(), 2u);
+  // loss: 3, 1, 2, 5, 0.5 -> first 3, last 0.5, min 0.5, max 5 over steps 0..4.
+  EXPECT_EQ(ms[1].key, "loss");
+  EXPECT_EQ(ms[1].count, 5);
+  EXPECT_EQ(ms[1].first_step, 0);
+  EXPECT_EQ(ms[1].last_step, 4);
+  EXPECT_DOUBLE_EQ(ms[1].first, 3);
+  EXPECT_DOUBLE_EQ(ms[1].last, 0.5);
+  EXPECT_DOUBLE_EQ(ms[1].min, 0.5);
+  EXPECT_DOUBLE_EQ(ms[1].max, 5);
+  EXPECT_DOUBLE_EQ(ms[0].last, 0.4);
+  EXPECT_EQ(store.run_metric_history(id, "loss").at(1), (std::pair<int64_t, double>{1, 1.0}));
+}
+
+}  // namespace
+}  // namespace swepo

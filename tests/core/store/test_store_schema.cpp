@@ -1,0 +1,94 @@
+// Schema creation, forward migration from version 1, and refusing a newer database.
+#include <gtest/gtest.h>
+
+#include "core/store/store.h"
+#include "core/store/store_run.h"
+#include "core/store/store_schema.h"
+#include "store_test_util.h"
+
+namespace swepo {
+namespace {
+
+std::vector<std::string> names(Db& db, const std::string& type) {
+  Stmt s(db, "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name");
+  s.bind(1, type);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+int64_t scalar(Db& db, const std::string& sql) {
+  Stmt s(db, sql);
+  s.step();
+  return s.int64(0);
+}
+
+TEST(StoreSchema, CreatedAtTheLatestVersionInWalMode) {
+  test::TempDb t("create");
+  Store store(t.path);
+  EXPECT_EQ(store_schema_version(store.db()), store_schema_latest());
+  EXPECT_EQ(store_schema_latest(), 2);
+  EXPECT_EQ(names(store.db(), "table"),
+            (std::vector<std::string>{"artifacts", "evals", "metrics", "params", "run_choices", "runs",
+                                      "schema_version", "sweep_jobs", "sweeps"}));
+  EXPECT_EQ(names(store.db(), "view"), (std::vector<std::string>{"eval_over_seeds", "final_metrics",
+                                                                 "run_evals", "run_final_metrics", "run_overview"}));
+  Stmt jm(store.db(), "PRAGMA journal_mode");
+  jm.step();
+  EXPECT_EQ(jm.text(0), "wal");
+  // Opening again is a no-op.
+  Store again(t.path);
+  EXPECT_EQ(scalar(again.db(), "SELECT COUNT(*) FROM schema_version"), 1);
+}
+
+TEST(StoreSchema, MigratesAVersion1DatabaseForward) {
+  test::TempDb t("migrate");
+  {
+    Db db(t.path);
+    store_migrate(db, 1);
+    ASSERT_EQ(store_schema_version(db), 1);
+    EXPECT_EQ(names(db, "view").size(), 0u);
+    // What a version-1 swepo wrote: a sweep, a started run with a param and a metric.
+    db.exec("INSERT INTO sweeps (name, spec, created, updated) VALUES ('old', 'name: old', 1, 1)");
+    db.exec("INSERT INTO runs (sweep_id, job, config, overrides, config_hash, seed, status, created, started, "
+            "ended) VALUES (1, 0, 'seed: 7', '[\"seed=7\"]', 'h', 7, 'FINISHED', 1, 2, 5)");
+    db.exec("INSERT INTO params VALUES (1, 'seed', 7)");
+    db.exec("INSERT INTO metrics VALUES (1, 'loss', 0, 0.5, 3)");
+    db.exec("INSERT INTO metrics VALUES (1, 'loss', 1, 0.25, 4)");
+  }
+  Store store(t.path);  // migrates to the latest version
+  EXPECT_EQ(store_schema_version(store.db()), 2);
+  auto r = store.run_get(1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->sweep, "old");
+  EXPECT_EQ(r->attempts, 1);  // backfilled: the run had started
+  EXPECT_FALSE(r->pid);
+  EXPECT_EQ(r->overrides, std::vector<std::string>{"seed=7"});
+  EXPECT_EQ(store.sweep_jobs(1), (std::vector<std::pair<int64_t, int64_t>>{{0, 1}}));  // backfilled
+  RunFilter f;
+  f.sweep = "old";
+  EXPECT_EQ(store.runs_list(f).size(), 1u);
+  // The new views read the old rows: final loss is the step-1 value; 5 - 2 = 3 seconds.
+  Stmt v(store.db(), "SELECT key, step, value FROM final_metrics WHERE run_id = 1");
+  ASSERT_TRUE(v.step());
+  EXPECT_EQ(v.text(0), "loss");
+  EXPECT_EQ(v.int64(1), 1);
+  EXPECT_DOUBLE_EQ(v.real(2), 0.25);
+  EXPECT_DOUBLE_EQ(static_cast<double>(scalar(store.db(), "SELECT seconds FROM run_overview WHERE run_id = 1")), 3.0);
+  // And the version-2 rule applies to old params.
+  EXPECT_THROW(store.db().exec("UPDATE params SET value = 8 WHERE run_id = 1"), StoreError);
+}
+
+TEST(StoreSchema, RefusesANewerDatabase) {
+  test::TempDb t("newer");
+  { Store store(t.path); store.db().exec("UPDATE schema_version SET version = 99"); }
+  try {
+    Store store(t.path);
+    ADD_FAILURE() << "opened a version-99 database";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 99, newer than this swepo"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace swepo

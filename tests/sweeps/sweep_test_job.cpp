@@ -1,0 +1,88 @@
+// A stand-in for `swepo run` used by the sweep tests and bench_store: records a run through the
+// store API exactly as the real job does, and misbehaves on request (config key job.mode).
+//
+//   sweep_test_job --db DB --run-id ID [--conf DIR] key=value...
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "core/store/store_run.h"
+
+int main(int argc, char** argv) {
+  rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);  // the crash modes must not leave core files behind
+  std::string db;
+  int64_t run = -1;
+  std::map<std::string, std::string> ov = {{"job.mode", "ok"}, {"job.steps", "3"}, {"job.sleep_ms", "0"},
+                                           {"seed", "0"}};
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--db" && i + 1 < argc) db = argv[++i];
+    else if (a == "--run-id" && i + 1 < argc) run = std::stoll(argv[++i]);
+    else if (a == "--conf" && i + 1 < argc) ++i;
+    else if (a.find('=') != std::string::npos) ov[a.substr(0, a.find('='))] = a.substr(a.find('=') + 1);
+  }
+  const std::string mode = ov["job.mode"];
+  if (ov.count("job.count_file") && !ov["job.count_file"].empty()) {
+    std::ofstream(ov["job.count_file"], std::ios::app) << "run " << run << " pid " << ::getpid() << "\n";
+  }
+  if (mode == "noop") return 0;
+  if (mode == "exit3") {
+    std::cerr << "exiting with code 3 on purpose\n";
+    return 3;
+  }
+  std::string marker = ov.count("job.marker") ? ov["job.marker"] : "";
+  bool first_time = !marker.empty() && !std::ifstream(marker).good();
+  if (first_time) std::ofstream(marker) << "seen\n";
+
+  swepo::Store store(db);
+  swepo::run_start(store, run, swepo::provenance_collect("cpu", "none"));
+  try {
+    int steps = std::stoi(ov["job.steps"]);
+    int sleep_ms = std::stoi(ov["job.sleep_ms"]);
+    const char* threads = std::getenv("SWEPO_THREADS");
+    swepo::MetricsWriter w(store, run, 64, 1.0);
+    for (int s = 0; s < steps; ++s) {
+      // loss = 1 / (s + 1): 1, 0.5, 0.333..., so first 1, last 1/steps, min 1/steps, max 1.
+      w.log(s, {{"loss", 1.0 / (s + 1)}, {"threads", threads ? std::atof(threads) : -1.0}});
+      if (ov["job.log_gpu"] == "true") {
+        const char* gpu = std::getenv("CUDA_VISIBLE_DEVICES");
+        w.log(s, "gpu", gpu ? std::atof(gpu) : -1.0);
+      }
+      if (sleep_ms) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
+      if (s == steps / 2) {
+        if (mode == "sigkill" || (mode == "sigkill_first" && first_time)) {
+          w.flush();
+          std::raise(SIGKILL);
+        }
+        if (mode == "crash") throw std::logic_error("deliberate crash in step " + std::to_string(s));
+        if (mode == "abort") std::abort();
+        if (mode == "segv") std::raise(SIGSEGV);
+      }
+    }
+    w.flush();
+    if (mode == "hang" || (mode == "hang_first" && first_time))
+      while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (mode == "fail" || (mode == "fail_first" && first_time))
+      throw std::runtime_error("deliberate failure (job.mode=" + mode + ")");
+    // score = 10 * seed + steps, so tests can tell the runs apart.
+    double score = 10.0 * std::stod(ov["seed"]) + steps;
+    swepo::run_finish(store, run, {{"test", "score", score, 0.5, 100, "greedy"}},
+                      {{"checkpoint", "/dev/null", ""}});
+  } catch (const std::runtime_error& e) {  // what `swepo run` does with an error
+    std::cerr << "error: " << e.what() << "\n";
+    swepo::run_fail(store, run, e.what());
+    return 1;
+  }
+  return 0;
+}
