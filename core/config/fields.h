@@ -87,6 +87,7 @@ class OptionDocs {
   template <class T>
   void operator()(const char* key, T& value, const char* help) {
     YAML::Emitter e;
+    e.SetDoublePrecision(10);  // 0.1 prints as 0.1, not 0.10000000000000001
     e << YAML::Flow << value;
     docs.push_back({key, e.c_str(), help});
   }

@@ -1,0 +1,43 @@
+// swepo: Swepo-dynamic (Gupta et al. 2025, "SWEPO: Simultaneous Weighted Preference Optimization
+// for Group Contrastive Alignment"): responses scored above the prompt's mean against all, each
+// response weighted by how far its score deviates from the mean (SPEC.md section 2).
+//
+//   Δ_i = S_i − S̄,  u_i = |Δ_i|^p (0^0 = 1),  Y+ = {i : Δ_i > 0}
+//   abs:    s'_i = s_i + α u_i           (weight w_i = exp(α u_i))
+//   signed: s'_i = s_i + α sign(Δ_i) u_i (weight w_i = exp(α sign(Δ_i) u_i))
+//   L = −LSE_{i ∈ Y+} s'_i + LSE_{all j} s'_j
+//
+// A prompt whose scores are all equal has an empty Y+ and is skipped. Weights carry no gradient.
+// Metrics: chosen = Y+, rejected = the rest; weights/accepted and weights/rejected = mean w.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "losses/loss_impl.h"
+
+namespace swepo {
+
+struct SwepoOptions {
+  double beta = 0.1;  // SPEC.md: every loss's default
+  // α scales the log-weight. The sources we could read state no default; 1.0 (weights e^{u}) is our
+  // choice. p = 1 is the paper's best Table-1 row (Swepo-dynamic p=1).
+  double alpha = 1.0;
+  double p = 1.0;
+  std::string weighting = "abs";  // SPEC.md's default
+  template <class V>
+  void visit(V& v) {
+    v("beta", beta, "β of the implicit reward s = β (log πθ − log πref); > 0");
+    v.require(beta > 0, "beta", "must be > 0");
+    v("alpha", alpha, "α: weight w_i = exp(α u_i); 0 gives unweighted Swepo");
+    v("p", p, "p of u_i = |S_i − S̄|^p (0^0 = 1: p = 0 weights every response by exp(α)); >= 0");
+    v.require(p >= 0, "p", "must be >= 0");
+    v("weighting", weighting,
+      "abs: s'_i = s_i + α u_i (the paper) | signed: s'_i = s_i + α sign(S_i − S̄) u_i (down-weights "
+      "negatives)");
+    v.choice("weighting", weighting, {"abs", "signed"});
+  }
+};
+
+std::unique_ptr<Loss> make_loss_swepo(const SwepoOptions& options, LossId id);
+
+}  // namespace swepo

@@ -1,0 +1,17 @@
+// Input checks every loss runs before computing (one host sync per checked field).
+//
+// Dimension glossary: B prompts, K response slots per prompt.
+#pragma once
+#include "losses/loss.h"
+#include "losses/loss_impl.h"
+
+namespace swepo {
+
+// Throws UserError naming the loss, the field, the prompt index and the shape at fault when:
+// mask is missing, not bool or not [B, K]; a field the loss reads is missing (ref_logps for a loss
+// that needs a reference, scores, lengths); any defined field's shape differs from mask's; a valid
+// entry of a field the loss reads is NaN or inf; a valid length is negative (or zero, for a loss
+// that divides by it); a prompt has fewer than traits.min_k valid responses.
+void validate_batch(const PreferenceBatch& batch, const LossId& id);
+
+}  // namespace swepo
