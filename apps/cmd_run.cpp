@@ -1,0 +1,77 @@
+// swepo run: the benchmark pipeline (experiments/pipeline/pipeline.h) for one config, or for each
+// job of a Hydra multirun (-m).
+//
+//   swepo run [overrides...] [--cfg] [--conf DIR] [--db PATH | --no-db] [--run-id ID] [-m]
+//
+//   swepo run loss=dpo seed=1                      # one run, recorded in results/swepo.db
+//   swepo run loss=none                            # the SFT row (no preference optimisation)
+//   swepo run loss=dpo --cfg                       # print the resolved config and exit
+//   swepo run -m loss=dpo,swepo seed=range(3)      # six runs, one after another
+// The sweep runner launches each job as `swepo run --db PATH --run-id ID [--conf DIR] overrides...`.
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "apps/commands.h"
+#include "core/config/emit.h"
+#include "core/store/store.h"
+#include "core/util/error.h"
+#include "experiments/pipeline/pipeline.h"
+
+namespace swepo::cli {
+
+int cmd_run(const Args& args) {
+  namespace po = boost::program_options;
+  bool show_cfg = false, no_db = false, multirun = false;
+  std::string conf, db = kStoreDefaultPath;
+  int64_t run_id = -1;
+  std::vector<std::string> overrides;
+  po::options_description opts("swepo run [overrides...] [options]\n\n"
+                               "Composes experiments/conf/config.yaml with Hydra-style overrides "
+                               "(key=value, group=option, +key=value, ~key), then: data (cached), SFT "
+                               "(cached by fingerprint, shared by every loss and seed), preference "
+                               "optimisation with loss.name (loss=none: evaluate the SFT model), the "
+                               "alpaca/arena/mtbench suites, a summary table, and <output_dir>/{config.yaml,"
+                               "summary.json,metrics.jsonl}.\n\noptions");
+  opts.add_options()
+      ("help,h", "show this help")
+      ("cfg", po::bool_switch(&show_cfg), "print the resolved config as YAML and exit")
+      ("conf", po::value(&conf), "config folder (default: experiments/conf in the current directory, "
+                                 "else the source tree's)")
+      ("db", po::value(&db), "results store to record the run in (default: results/swepo.db)")
+      ("no-db", po::bool_switch(&no_db), "do not record the run in a results store")
+      ("run-id", po::value(&run_id), "record into this already registered run (the sweep runner's jobs)")
+      ("multirun,m", po::bool_switch(&multirun), "expand sweep syntax (a,b  range(..)  glob(..)) and "
+                                                 "run every job in turn")
+      ("overrides", po::value(&overrides), "config overrides");
+  po::positional_options_description pos;
+  pos.add("overrides", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    std::cout << opts << "\nexit codes: 0 success, 2 config or input error, 1 internal error\n";
+    return 0;
+  }
+  po::notify(vm);
+  if (no_db && vm.count("db") && !vm["db"].defaulted())
+    throw UserError("--db and --no-db contradict each other");
+  if (no_db && run_id >= 0) throw UserError("--run-id needs a results store (drop --no-db)");
+
+  pipeline::RunOptions o;
+  o.conf_dir = conf.empty() ? pipeline::default_conf_dir() : conf;
+  o.overrides = overrides;
+  o.db_path = no_db ? "" : db;
+  o.run_id = run_id;
+
+  if (show_cfg) {
+    if (multirun) throw UserError("--cfg prints one config; drop -m");
+    auto r = pipeline::resolve_run(o.conf_dir, o.overrides);  // validated: unknown keys exit 2
+    std::cout << config_to_yaml(r.composed.config);
+    return 0;
+  }
+  if (multirun) return pipeline::run_multirun(o);
+  pipeline::run_pipeline(o);
+  return 0;
+}
+
+}  // namespace swepo::cli

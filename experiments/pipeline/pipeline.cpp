@@ -1,0 +1,304 @@
+#include "experiments/pipeline/pipeline.h"
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/config/emit.h"
+#include "core/config/override.h"
+#include "core/config/tree.h"
+#include "core/engine/device.h"
+#include "core/engine/model.h"
+#include "core/engine/train_common.h"
+#include "core/engine/train_pref.h"
+#include "core/store/provenance.h"
+#include "core/store/store_run.h"
+#include "core/util/error.h"
+#include "core/util/fs.h"
+#include "core/util/hash.h"
+#include "core/util/strings.h"
+#include "experiments/pipeline/run_data.h"
+#include "experiments/pipeline/run_eval.h"
+#include "experiments/pipeline/run_sft.h"
+#include "experiments/pipeline/run_store.h"
+#include "experiments/pipeline/run_summary.h"
+#include "losses/registry.h"
+#include "sweeps/sweep_syntax.h"
+
+namespace fs = std::filesystem;
+
+namespace swepo::pipeline {
+
+std::string default_conf_dir() {
+  if (fs::exists("experiments/conf/config.yaml")) return "experiments/conf";
+  return std::string(SWEPO_SOURCE_DIR) + "/experiments/conf";
+}
+
+ResolvedRun resolve_run(const std::string& conf_dir, const std::vector<std::string>& overrides) {
+  ResolvedRun r;
+  r.composed = compose_config(conf_dir, overrides);
+  r.cfg = run_config_from(r.composed);
+  return r;
+}
+
+namespace {
+
+// The store side of one run: registration, start, failure and finish.
+struct StoreRun {
+  std::unique_ptr<Store> store;
+  int64_t id = -1;
+  std::unique_ptr<StoreMetricSink> sink;
+  double last_heartbeat = 0;
+  void heartbeat() {
+    if (!store || wall_seconds() - last_heartbeat < 10.0) return;
+    last_heartbeat = wall_seconds();
+    run_heartbeat(*store, id);
+  }
+};
+
+std::string torch_version_text() {
+  return fmt::format("{}.{}.{}", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH);
+}
+
+std::string device_text(const c10::Device& d) { return d.str(); }
+
+void apply_thread_env() {
+  if (const char* t = std::getenv("SWEPO_THREADS")) {
+    const int n = std::atoi(t);
+    if (n > 0) torch::set_num_threads(n);
+  }
+}
+
+ArtifactRow artifact(const std::string& kind, const std::string& path) {
+  return {kind, fs::absolute(path).lexically_normal().string(), sha256_file(path)};
+}
+
+// Everything after registration; throws on failure (the caller marks the run FAILED).
+RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
+  const RunConfig& cfg = rr.cfg;
+  const double t_start = wall_seconds();
+  RunOutcome res;
+  res.run_id = sr.id;
+  res.output_dir = cfg.output_dir;
+  apply_thread_env();
+  make_dirs(cfg.output_dir);
+  const std::string config_path = (fs::path(cfg.output_dir) / "config.yaml").string();
+  write_file_atomic(config_path, config_to_yaml(rr.composed.config));
+
+  // Data.
+  double t = wall_seconds();
+  RunData data = load_run_data(cfg.data);
+  const double data_s = wall_seconds() - t;
+  std::cerr << "data: " << data.description << " (" << format_duration(data_s) << ")\n";
+  auto tok = make_tokenizer(cfg.model.tokenizer);
+
+  // Metric sinks: console, <output_dir>/metrics.jsonl, the store.
+  ConsoleSink console(stderr);
+  const std::string metrics_path = (fs::path(cfg.output_dir) / "metrics.jsonl").string();
+  JsonlSink jsonl(metrics_path, /*append=*/false);
+  std::vector<MetricSink*> sinks = {&console, &jsonl};
+  if (sr.sink) sinks.push_back(sr.sink.get());
+  FanoutSink sink(sinks);
+
+  // SFT (cached).
+  SftOutcome sft = sft_stage(cfg, *tok, data.sft, sink);
+  res.sft_cached = sft.cached;
+  sr.heartbeat();
+
+  // Preference optimisation (the trainer reads the loss's traits, never its name).
+  Transformer policy = sft.model;
+  std::optional<TrainResult> pref;
+  std::string pref_checkpoint;
+  double pref_s = 0;
+  if (!cfg.skip_preference) {
+    std::unique_ptr<Loss> loss = make_loss(cfg.loss, &rr.composed.origins);
+    TrainRunOptions run;
+    run.checkpoint_dir = (fs::path(cfg.output_dir) / "checkpoint").string();
+    run.extra_fingerprint = "sft=" + sft.fingerprint + "\nloss=" + tree_canonical(cfg.loss);
+    std::cerr << "pref: loss " << cfg.loss_name << " on " << data.pref.size() << " prompts, seed " << cfg.seed
+              << "\n";
+    pref = train_preference(policy, *tok, data.pref, *loss, cfg.trainer, cfg.truncation, sink, run);
+    pref_s = pref->seconds;
+    pref_checkpoint = pref->checkpoint_path;
+    res.preference_trained = true;
+  } else {
+    std::cerr << "pref: loss none: evaluating the SFT model\n";
+  }
+  if (sr.sink) sr.sink->flush();
+
+  // Evaluation.
+  t = wall_seconds();
+  std::optional<synth::EvalReport> report;
+  if (data.synth) {
+    report = eval_stage(policy, *tok, *data.synth, cfg, [&] { sr.heartbeat(); });
+    res.average = report->average;
+  } else {
+    std::cerr << "eval: skipped (the alpaca/arena/mtbench suites need data=synthfeedback)\n";
+  }
+  const double eval_s = wall_seconds() - t;
+
+  // Summary.
+  nlohmann::json j;
+  j["run_id"] = sr.id >= 0 ? nlohmann::json(sr.id) : nlohmann::json(nullptr);
+  j["config_hash"] = config_hash(rr.composed.config, false);
+  j["seed"] = cfg.seed;
+  j["loss"] = cfg.loss_name;
+  j["model"] = {{"name", cfg.model.name}, {"parameters", count_parameters(sft.model->config())}};
+  j["data"] = data.description;
+  j["overrides"] = rr.composed.overrides;
+  j["sft"] = {{"fingerprint", sft.fingerprint}, {"checkpoint", sft.checkpoint}, {"cached", sft.cached},
+              {"seconds", sft.seconds},         {"train_seconds", sft.train_seconds},
+              {"steps", sft.steps},             {"last_loss", sft.last_loss}};
+  if (pref) {
+    j["pref"] = {{"steps", pref->steps_done},
+                 {"seconds", pref->seconds},
+                 {"last_loss", pref->last_loss},
+                 {"tokens", pref->tokens},
+                 {"truncated_responses", pref->truncated_responses},
+                 {"reference_used", pref->reference_used},
+                 {"reference_from_cache", pref->reference_from_cache},
+                 {"reference_rows", pref->reference_rows},
+                 {"checkpoint", pref->checkpoint_path}};
+  } else {
+    j["pref"] = nullptr;
+  }
+  j["eval"] = report ? eval_report_json(*report) : nlohmann::json(nullptr);
+  j["timings"] = {{"data_s", data_s}, {"sft_s", sft.seconds}, {"sft_cached", sft.cached},
+                  {"pref_s", pref_s},  {"eval_s", eval_s},     {"total_s", wall_seconds() - t_start}};
+  res.summary_path = (fs::path(cfg.output_dir) / "summary.json").string();
+  write_file_atomic(res.summary_path, j.dump(2) + "\n");
+
+  out << fmt::format("\nrun {} | loss {} | seed {} | SFT {} ({}) | pref {} | eval {} | output {}\n",
+                     sr.id >= 0 ? std::to_string(sr.id) : "-", cfg.loss_name, cfg.seed,
+                     sft.cached ? "cached" : "trained", format_duration(sft.seconds),
+                     pref ? format_duration(pref_s) : "skipped", format_duration(eval_s), cfg.output_dir);
+  if (report) print_eval_table(out, *report);
+  out << std::flush;
+
+  if (sr.store) {
+    std::vector<ArtifactRow> artifacts = {artifact("config", config_path), artifact("summary", res.summary_path),
+                                          artifact("metrics", metrics_path),
+                                          artifact("sft_checkpoint", sft.checkpoint)};
+    if (!pref_checkpoint.empty()) artifacts.push_back(artifact("checkpoint", pref_checkpoint));
+    std::vector<EvalRow> rows;
+    if (report) rows = eval_rows(*report, cfg, *data.synth);
+    run_finish(*sr.store, sr.id, rows, artifacts);
+  }
+  return res;
+}
+
+}  // namespace
+
+RunOutcome run_pipeline(const RunOptions& opt) {
+  const std::string conf = opt.conf_dir.empty() ? default_conf_dir() : opt.conf_dir;
+  std::ostream& out = opt.out ? *opt.out : std::cout;
+  StoreRun sr;
+  if (!opt.db_path.empty()) sr.store = std::make_unique<Store>(opt.db_path);
+
+  ResolvedRun rr;
+  try {
+    rr = resolve_run(conf, opt.overrides);
+  } catch (const std::exception& e) {
+    // A job of the sweep runner already has a run: record why it could not start.
+    if (sr.store && opt.run_id >= 0) run_fail(*sr.store, opt.run_id, e.what());
+    throw;
+  }
+
+  if (sr.store) {
+    const RunSpec spec = run_spec_from(rr.composed, rr.cfg.seed);
+    if (opt.run_id >= 0) {
+      auto row = sr.store->run_get(opt.run_id);
+      if (!row) throw UserError("--run-id " + std::to_string(opt.run_id) + ": no such run in " + opt.db_path);
+      if (row->config_hash != spec.config_hash || row->seed != spec.seed) {
+        const std::string why = "run " + std::to_string(opt.run_id) +
+                                " was registered with another config or seed than these overrides compose (" +
+                                join(opt.overrides, " ") + ")";
+        run_fail(*sr.store, opt.run_id, why);
+        throw UserError(why);
+      }
+      sr.id = opt.run_id;
+    } else {
+      if (auto row = sr.store->run_find(spec.config_hash, spec.seed); row && row->status == kRunFinished) {
+        out << "run " << row->id << " with this config and seed " << spec.seed << " is already FINISHED in "
+            << opt.db_path << "; nothing to do (`swepo show " << row->id << "`, or --no-db to run anyway)\n";
+        RunOutcome done;
+        done.run_id = row->id;
+        done.already_finished = true;
+        done.output_dir = rr.cfg.output_dir;
+        return done;
+      }
+      sr.id = run_register(*sr.store, spec);
+    }
+    // Runs of one sweep may share a loss and seed (other model, K or p): unless output_dir was set
+    // on the command line, a recorded run writes into <output_dir>/run<ID> (its own folder).
+    const auto origin = rr.composed.origins.find("output_dir");
+    if (origin == rr.composed.origins.end() || origin->second != kCommandLineOrigin)
+      rr.cfg.output_dir = (fs::path(rr.cfg.output_dir) / ("run" + std::to_string(sr.id))).string();
+    run_start(*sr.store, sr.id, provenance_collect(device_text(resolve_device(rr.cfg.device)), torch_version_text()));
+    sr.sink = std::make_unique<StoreMetricSink>(*sr.store, sr.id);
+    sr.last_heartbeat = wall_seconds();
+  }
+
+  try {
+    return run_stages(rr, sr, out);
+  } catch (const std::exception& e) {
+    if (sr.store) {
+      sr.sink.reset();  // flush what was logged before the failure
+      run_fail(*sr.store, sr.id, e.what());
+    }
+    throw;
+  }
+}
+
+int run_multirun(const RunOptions& opt) {
+  if (opt.run_id >= 0) throw UserError("--run-id names one run; it cannot be combined with -m");
+  const std::string conf = opt.conf_dir.empty() ? default_conf_dir() : opt.conf_dir;
+  std::ostream& out = opt.out ? *opt.out : std::cout;
+  const auto jobs = expand_multirun(opt.overrides, conf);
+  // Validate every job before any runs.
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    try {
+      resolve_run(conf, jobs[i]);
+    } catch (const UserError& e) {
+      throw UserError("job " + std::to_string(i) + " (" + join(jobs[i], " ") + "): " + e.what());
+    }
+  }
+  out << "multirun: " << jobs.size() << " job(s)\n";
+  int user_failures = 0, internal_failures = 0;
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    out << "\n[" << i + 1 << "/" << jobs.size() << "] " << join(jobs[i], " ") << "\n" << std::flush;
+    RunOptions o = opt;
+    o.overrides = jobs[i];
+    o.conf_dir = conf;
+    std::string status = "ok";
+    try {
+      RunOutcome r = run_pipeline(o);
+      if (r.already_finished) status = "already finished";
+      if (r.average.count("alpaca/wr")) status += fmt::format(" (alpaca WR {:.1f})", r.average.at("alpaca/wr"));
+    } catch (const UserError& e) {
+      ++user_failures;
+      status = std::string("FAILED: ") + e.what();
+      std::cerr << "swepo run: job " << i << ": error: " << e.what() << "\n";
+    } catch (const std::exception& e) {
+      ++internal_failures;
+      status = std::string("FAILED: ") + e.what();
+      std::cerr << "swepo run: job " << i << ": internal error: " << e.what() << "\n";
+    }
+    lines.push_back(fmt::format("  job {:>3}: {:<50} {}", i, join(jobs[i], " "), status));
+  }
+  out << "\nmultirun summary:\n";
+  for (const auto& l : lines) out << l << "\n";
+  if (internal_failures) return 1;
+  return user_failures ? 2 : 0;
+}
+
+}  // namespace swepo::pipeline

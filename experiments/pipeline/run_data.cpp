@@ -1,0 +1,40 @@
+#include "experiments/pipeline/run_data.h"
+
+#include "core/data/loaders.h"
+#include "core/util/error.h"
+
+namespace swepo::pipeline {
+
+std::vector<SftRecord> sft_from_best_responses(const std::vector<PreferenceRecord>& records) {
+  std::vector<SftRecord> out;
+  out.reserve(records.size());
+  for (const auto& r : records) {
+    if (r.responses.empty()) continue;
+    size_t best = 0;
+    for (size_t k = 1; k < r.responses.size() && k < r.scores.size(); ++k)
+      if (r.scores[k] > r.scores[best]) best = k;
+    out.push_back({r.prompt, r.responses[best]});
+  }
+  return out;
+}
+
+RunData load_run_data(const DataSource& d) {
+  RunData out;
+  if (d.is_synth()) {
+    synth::SynthData s = synth::load_or_build_synth_data(d.synth);
+    out.sft = s.sft;
+    out.pref = s.pref;
+    out.description = "synthfeedback " + s.fingerprint.substr(0, 12) + ": " + std::to_string(s.sft.size()) +
+                      " SFT demonstrations, " + std::to_string(s.pref.size()) + " preference prompts";
+    out.synth = std::move(s);
+    return out;
+  }
+  out.pref = d.source == "jsonl" ? load_jsonl_preferences(d.path) : load_ultrafeedback(d.path);
+  if (out.pref.empty()) throw UserError("config key 'data.path': " + d.path + " holds no records");
+  out.sft = sft_from_best_responses(out.pref);
+  out.description = d.source + " " + d.path + ": " + std::to_string(out.pref.size()) +
+                    " preference prompts (SFT on the best-scored responses)";
+  return out;
+}
+
+}  // namespace swepo::pipeline

@@ -1,0 +1,28 @@
+// The data of a run: the SFT corpus, the preference corpus and (for SynthFeedback) the evaluation
+// suites, built or loaded once. SynthFeedback data is cached on disk by fingerprint (core/synth);
+// JSONL / UltraFeedback records are read from data.path, and SFT uses each record's best-scored
+// response (the first of the highest scores).
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/data/records.h"
+#include "core/synth/corpus.h"
+#include "experiments/pipeline/run_config.h"
+
+namespace swepo::pipeline {
+
+struct RunData {
+  std::vector<SftRecord> sft;
+  std::vector<PreferenceRecord> pref;
+  std::optional<synth::SynthData> synth;  // set for data.source = synthfeedback (the eval suites)
+  std::string description;                // one line for logs
+};
+
+RunData load_run_data(const DataSource& d);
+
+// The best-scored response of each record (first of the highest scores) as an SFT demonstration.
+std::vector<SftRecord> sft_from_best_responses(const std::vector<PreferenceRecord>& records);
+
+}  // namespace swepo::pipeline

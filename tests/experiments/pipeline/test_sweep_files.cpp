@@ -1,0 +1,67 @@
+// Every sweep file shipped under sweeps/ plans against the shipped config root with the pipeline's
+// typed validation (what `swepo sweep` does before starting anything), and the paper's sweeps have
+// the job counts their comments promise.
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "core/config/compose.h"
+#include "experiments/pipeline/run_config.h"
+#include "sweeps/sweep_file.h"
+#include "sweeps/sweep_plan.h"
+
+namespace swepo {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kSource = SWEPO_SOURCE_DIR;
+const std::string kConf = kSource + "/experiments/conf";
+
+std::vector<PlannedJob> plan(const std::string& file) {
+  const SweepSpec spec = sweep_load(kSource + "/sweeps/" + file, kConf);
+  return sweep_plan(spec, sweep_expand(spec), sweep_composer(kConf, [](const ComposedConfig& c) {
+                      pipeline::run_config_from(c);
+                    }));
+}
+
+std::string param(const PlannedJob& j, const std::string& key) {
+  for (const auto& [k, v] : j.spec.params)
+    if (k == key) return v;
+  return "<missing>";
+}
+
+TEST(SweepFiles, EveryShippedSweepPlans) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(kSource + "/sweeps")) {
+    if (e.path().extension() != ".yaml") continue;
+    ++n;
+    EXPECT_NO_THROW(plan(e.path().filename().string())) << e.path();
+  }
+  EXPECT_GE(n, 4);
+}
+
+TEST(SweepFiles, PaperSweepsHaveTheirJobCounts) {
+  EXPECT_EQ(plan("paper_table1.yaml").size(), 48u);  // 8 rows x 2 presets x 3 seeds
+  EXPECT_EQ(plan("paper_table2.yaml").size(), 12u);  // 2 methods x 6 seeds
+  EXPECT_EQ(plan("k_ablation.yaml").size(), 12u);    // 2 methods x 2 K x 3 seeds
+  EXPECT_EQ(plan("quickstart.yaml").size(), 4u);
+}
+
+TEST(SweepFiles, Table1CoversEveryRowOnBothPresets) {
+  std::map<std::string, std::set<std::string>> seeds_by_row;
+  for (const auto& j : plan("paper_table1.yaml")) {
+    EXPECT_EQ(param(j, "data.K"), "4");
+    const std::string p = param(j, "loss.name") == "swepo" ? ":p" + param(j, "loss.p") : "";
+    seeds_by_row[param(j, "model.name") + ":" + param(j, "loss.name") + p].insert(std::to_string(j.spec.seed));
+  }
+  EXPECT_EQ(seeds_by_row.size(), 16u);
+  for (const auto& [row, seeds] : seeds_by_row) EXPECT_EQ(seeds.size(), 3u) << row;
+  EXPECT_TRUE(seeds_by_row.count("small:swepo:p2"));
+  EXPECT_TRUE(seeds_by_row.count("tiny:none"));
+}
+
+}  // namespace
+}  // namespace swepo
