@@ -1,0 +1,38 @@
+// Computes report tables from the results store: a declarative table (report_spec.h) or an ad-hoc
+// group-by over run params. Cells use FINISHED runs only, one value per run; a cell without any
+// matching finished run with the eval is missing, never zero. Tensor-free.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analysis/metrics/stats.h"
+#include "analysis/report/report_data.h"
+#include "analysis/report/report_spec.h"
+#include "analysis/report/report_table.h"
+
+namespace swepo::report {
+
+// Checks every param key, metric and decoding against the database (UserError naming the table
+// file and the key) and computes the table.
+ReportTable report_build_table(const TableSpec& spec, const ReportData& data);
+
+// The seed values behind one cell: finished runs matching `where`, their `suite.metric` at the
+// resolved decoding, times `scale`.
+std::vector<double> report_cell_values(const ReportData& data, const Where& where, const std::string& suite,
+                                       const std::string& metric, const std::string& decoding, double scale);
+
+struct GroupByQuery {
+  std::vector<std::string> keys;  // param keys to group by
+  std::string metric;             // suite.metric
+  std::string decoding = kDecodingAuto;
+  Where where;                    // optional extra filter
+  int bootstrap = 1000;
+  uint64_t bootstrap_seed = 0;
+  int precision = 4;
+};
+// One row per distinct combination of the keys' values among the finished runs that have the eval
+// (a run without a key shows "~" for it); columns n, mean, std, var, 95% CI, min, max.
+ReportTable report_group_by(const GroupByQuery& q, const ReportData& data);
+
+}  // namespace swepo::report

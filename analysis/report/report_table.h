@@ -1,0 +1,60 @@
+// A computed report table and its renderers: Markdown, CSV, LaTeX (booktabs) and JSON.
+//
+// A cell is missing (no finished run matched: "—" in md, "--" in LaTeX, empty in csv, null in
+// json), empty (not applicable, e.g. a test row under a column it does not test), seed statistics
+// shown as the column's `stat`, or a single number (a p-value). Tensor-free.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "analysis/metrics/stats.h"
+
+namespace swepo::report {
+
+// What a statistics column shows. md/latex text; csv columns; json value:
+//   mean_std  "m ± s (n=N)"       <label> mean, <label> std, <label> n    object with every stat
+//   mean_ci   "m [lo, hi] (n=N)"  <label> mean, ci_lo, ci_hi, n           object with every stat
+//   mean | std | var | n | min | max   one number                         number
+//   ci        "[lo, hi]"          <label> ci_lo, <label> ci_hi            {"lo": .., "hi": ..}
+// std and var are null/missing for n < 2 (ddof = 1).
+inline const std::vector<std::string>& report_stat_names() {
+  static const std::vector<std::string> names = {"mean_std", "mean_ci", "mean", "std", "var",
+                                                 "n",        "ci",      "min",  "max"};
+  return names;
+}
+
+struct Cell {
+  enum Kind { kMissing, kEmpty, kStats, kNumber };
+  Kind kind = kMissing;
+  metrics::SeedStats stats;  // kStats
+  double number = 0;         // kNumber
+  static Cell missing() { return {}; }
+  static Cell empty() { Cell c; c.kind = kEmpty; return c; }
+  static Cell of_stats(const metrics::SeedStats& s) { Cell c; c.kind = kStats; c.stats = s; return c; }
+  static Cell of_number(double v) { Cell c; c.kind = kNumber; c.number = v; return c; }
+};
+
+struct ReportColumn {
+  std::string group;  // column group label ("" without groups)
+  std::string label;
+  std::string stat = "mean_std";
+};
+
+struct ReportTable {
+  std::string title;
+  std::vector<std::string> notes;          // printed under the table (md, latex), in json
+  std::vector<std::string> label_headers;  // e.g. {"method"} or the group-by keys
+  std::vector<ReportColumn> columns;
+  std::vector<std::vector<std::string>> row_labels;  // one per row, label_headers.size() each
+  std::vector<std::vector<Cell>> cells;              // [row][column]
+  int precision = 2;                                 // digits after the point
+};
+
+std::string render_markdown(const ReportTable& t);
+std::string render_csv(const ReportTable& t);
+std::string render_latex(const ReportTable& t);
+std::string render_json(const ReportTable& t);
+// format: md | csv | latex | json; UserError otherwise.
+std::string render_table(const ReportTable& t, const std::string& format);
+
+}  // namespace swepo::report

@@ -1,0 +1,103 @@
+// swepo report: tables from the results store (analysis/report).
+//
+//   swepo report --db results/swepo.db table1 [--format md|csv|latex|json] [--out FILE] [--tables DIR]
+//   swepo report --db results/swepo.db --group-by loss.name,data.K --metric alpaca.lc [--decoding D]
+//
+// TABLE is a built-in name (analysis/tables/<name>.yaml: table1, table2, kablation) or a path to a
+// table file (format: analysis/report/report_spec.h). Cells are mean ± std over the seeds of
+// FINISHED runs with n; no matching run shows as missing, never as zero.
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "analysis/report/report_build.h"
+#include "analysis/report/report_data.h"
+#include "analysis/report/report_spec.h"
+#include "analysis/report/report_table.h"
+#include "apps/commands.h"
+#include "core/store/store.h"
+#include "core/util/error.h"
+#include "core/util/fs.h"
+#include "core/util/strings.h"
+
+namespace swepo::cli {
+
+int cmd_report(const Args& args) {
+  namespace po = boost::program_options;
+  std::string db = kStoreDefaultPath, table, format = "md", out, tables_dir, group_by, metric;
+  std::string decoding = report::kDecodingAuto;
+  std::vector<std::string> where;
+  int bootstrap = 1000, precision = 4;
+  int64_t seed = 0;
+  po::options_description desc(
+      "swepo report --db PATH TABLE [--format md|csv|latex|json] [--out FILE] [--tables DIR]\n"
+      "swepo report --db PATH --group-by KEY[,KEY] --metric SUITE.METRIC [--decoding D] [--where K=V]\n"
+      "Tables over the seeds of finished runs in the results store. TABLE: table1, table2, kablation\n"
+      "(analysis/tables/<name>.yaml) or a table file's path");
+  desc.add_options()("help,h", "show this help")(
+      "db", po::value(&db)->default_value(db), "results store (SQLite)")(
+      "table", po::value(&table), "built-in table name or table file path")(
+      "format", po::value(&format)->default_value(format), "md | csv | latex | json")(
+      "out", po::value(&out), "write here instead of stdout")(
+      "tables", po::value(&tables_dir), "folder of built-in tables (default ./analysis/tables, then the source's)")(
+      "group-by", po::value(&group_by), "ad hoc: comma-separated param keys (e.g. loss.name,data.K)")(
+      "metric", po::value(&metric), "ad hoc: SUITE.METRIC (e.g. alpaca.lc)")(
+      "decoding", po::value(&decoding)->default_value(decoding),
+      "ad hoc: evals.decoding to use; auto = the average over decodings ('avg')")(
+      "where", po::value(&where)->composing(), "ad hoc: KEY=VALUE filter on params (repeatable; a|b = any of)")(
+      "bootstrap", po::value(&bootstrap)->default_value(bootstrap), "ad hoc: bootstrap resamples of the 95% CI")(
+      "seed", po::value(&seed)->default_value(seed), "ad hoc: bootstrap seed")(
+      "precision", po::value(&precision)->default_value(precision), "ad hoc: digits after the point");
+  po::positional_options_description pos;
+  pos.add("table", 1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  const bool adhoc = vm.count("group-by") || vm.count("metric");
+  if (adhoc && !table.empty()) throw UserError("give either TABLE or --group-by/--metric, not both");
+  if (!adhoc && table.empty())
+    throw UserError("give a TABLE (table1, table2, kablation or a file) or --group-by KEY --metric SUITE.METRIC");
+  if (adhoc && (group_by.empty() || metric.empty()))
+    throw UserError("--group-by and --metric go together (e.g. --group-by loss.name --metric alpaca.lc)");
+  if (format != "md" && format != "csv" && format != "latex" && format != "json")
+    throw UserError("unknown --format '" + format + "'; valid: md, csv, latex, json");
+  if (bootstrap < 0) throw UserError("--bootstrap must be >= 0");
+  if (precision < 0 || precision > 12) throw UserError("--precision must be in 0..12");
+
+  // Parse the table before opening the store so a bad table file is reported as such.
+  report::TableSpec spec;
+  if (!adhoc) spec = report::table_spec_load(report::table_spec_find(table, tables_dir));
+  Store store = Store::open_read_only(db);
+  const report::ReportData data(store);
+  report::ReportTable t;
+  if (adhoc) {
+    report::GroupByQuery q;
+    for (const auto& k : split(group_by, ',')) {
+      if (trim(k).empty()) throw UserError("--group-by: empty key in '" + group_by + "'");
+      q.keys.push_back(trim(k));
+    }
+    q.metric = metric;
+    q.decoding = decoding;
+    for (const auto& w : where) q.where.push_back(report::parse_param_match(w, "--where"));
+    q.bootstrap = bootstrap;
+    q.bootstrap_seed = static_cast<uint64_t>(seed);
+    q.precision = precision;
+    t = report::report_group_by(q, data);
+  } else {
+    t = report::report_build_table(spec, data);
+  }
+  const std::string text = report::render_table(t, format);
+  if (out.empty()) {
+    std::cout << text;
+  } else {
+    write_file_atomic(out, text);
+    std::cerr << "wrote " << out << "\n";
+  }
+  return 0;
+}
+
+}  // namespace swepo::cli
