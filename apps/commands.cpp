@@ -8,6 +8,13 @@ const std::vector<Command>& commands() {
       // name      summary                                                        run
       {"losses",   "list every registered preference loss with traits and options", cmd_losses},
       {"loss",     "evaluate one loss (float64) on JSON groups; print loss and gradient", cmd_loss},
+      {"run",      "the benchmark pipeline: data, SFT (cached), preference optimisation, eval, summary", cmd_run},
+      {"winrate",  "AlpacaEval WR, standard error and length-controlled WR from judged rows", cmd_winrate},
+      {"sweep",    "run a sweep file's jobs in worker processes, recorded in the results store", cmd_sweep},
+      {"runs",     "list runs in the results store (filter by sweep, status, params)", cmd_runs},
+      {"show",     "print one run: config, metric history summary, evals, artifacts", cmd_show},
+      {"report",   "tables from the results store (Table 1, Table 2, K ablation, group-by): md/csv/latex/json", cmd_report},
+      {"plot",     "SVG plots from the results store: training curves over seeds, table metrics as bars", cmd_plot},
   };
   return table;
 }

@@ -21,5 +21,12 @@ const std::vector<Command>& commands();
 // Defined in apps/cmd_*.cpp.
 int cmd_losses(const Args& args);
 int cmd_loss(const Args& args);
+int cmd_winrate(const Args& args);
+int cmd_run(const Args& args);
+int cmd_sweep(const Args& args);
+int cmd_runs(const Args& args);
+int cmd_show(const Args& args);
+int cmd_report(const Args& args);
+int cmd_plot(const Args& args);
 
 }  // namespace swepo::cli
