@@ -49,10 +49,14 @@ std::string first_line(const std::string& s) { return s.substr(0, s.find('\n'));
 int sweep_cmd_sweep(const std::vector<std::string>& args, SweepValidateFn validate) {
   std::string file, db = kStoreDefaultPath, conf = "experiments/conf", job_cmd, log_dir;
   SweepRunOptions opt;
+  std::vector<std::string> only;
   po::options_description opts("options");
   opts.add_options()
       ("help,h", "show this help")
       ("file", po::value(&file)->required(), "the sweep file (YAML, see sweeps/)")
+      ("only", po::value(&only)->multitoken(), "run only the jobs whose resolved param KEY equals VALUE "
+                                               "(KEY=VALUE ..., e.g. model.name=tiny); the others are "
+                                               "neither registered nor run this time")
       ("db", po::value(&db)->default_value(db), "results database")
       ("jobs,j", po::value(&opt.jobs)->default_value(1), "worker processes")
       ("dry-run", "print the jobs and their status in the database; run nothing")
@@ -82,6 +86,7 @@ int sweep_cmd_sweep(const std::vector<std::string>& args, SweepValidateFn valida
   SweepSpec spec = sweep_load(file, conf);
   std::vector<SweepJob> jobs = sweep_expand(spec);
   std::vector<PlannedJob> planned = sweep_plan(spec, jobs, sweep_composer(conf, validate));
+  if (!only.empty()) planned = sweep_select(planned, only, file);
 
   if (vm.count("dry-run")) {
     if (std::filesystem::exists(db)) {

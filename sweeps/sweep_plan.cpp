@@ -109,4 +109,35 @@ SweepRegistration sweep_register(Store& store, const SweepSpec& spec, const std:
   return r;
 }
 
+std::vector<PlannedJob> sweep_select(const std::vector<PlannedJob>& jobs, const std::vector<std::string>& filters,
+                                     const std::string& file) {
+  std::vector<std::pair<std::string, std::string>> want;
+  for (const auto& f : filters) {
+    const auto eq = f.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UserError(file + ": --only '" + f + "': expected KEY=VALUE (e.g. model.name=tiny)");
+    want.emplace_back(f.substr(0, eq), f.substr(eq + 1));
+  }
+  std::vector<PlannedJob> out;
+  std::set<std::string> keys_seen;
+  for (const auto& j : jobs) {
+    bool ok = true;
+    for (const auto& [key, value] : want) {
+      bool found = false;
+      for (const auto& [k, v] : j.spec.params) {
+        keys_seen.insert(k);
+        if (k == key) found = (v == value);
+      }
+      ok = ok && found;
+    }
+    if (ok) out.push_back(j);
+  }
+  for (const auto& [key, value] : want)
+    if (!keys_seen.count(key))
+      throw UserError(file + ": --only " + key + "=" + value + ": no job has the param '" + key + "'" +
+                      did_you_mean(key, std::vector<std::string>(keys_seen.begin(), keys_seen.end())));
+  if (out.empty()) throw UserError(file + ": --only " + join(filters, " ") + " matches none of its jobs");
+  return out;
+}
+
 }  // namespace swepo

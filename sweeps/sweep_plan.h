@@ -32,6 +32,12 @@ SweepComposeFn sweep_composer(const std::string& conf_dir, SweepValidateFn valid
 std::vector<PlannedJob> sweep_plan(const SweepSpec& spec, const std::vector<SweepJob>& jobs,
                                    const SweepComposeFn& compose);
 
+// The jobs whose params match every KEY=VALUE filter (string equality on the flattened resolved
+// config, e.g. model.name=tiny). UserError naming `file` for a malformed filter, a key no job has,
+// or a selection that matches no job.
+std::vector<PlannedJob> sweep_select(const std::vector<PlannedJob>& jobs, const std::vector<std::string>& filters,
+                                     const std::string& file);
+
 struct SweepRegistration {
   int64_t sweep_id = 0;
   std::vector<int64_t> run_ids;        // per planned job

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The committed reproduction (results/README.md): the three paper sweeps on SynthFeedback, then the
+# tables (Markdown), plots (SVG) and provenance under results/. Resumable: rerun to continue.
+#   bash scripts/reproduce.sh            # after scripts/build.sh; SWEPO=path overrides the binary
+# On 2 CPU cores the Table 1 sweep runs its tiny half only (--only model.name=tiny); on a GPU
+# machine drop TABLE1_ONLY to run both base-model presets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SWEPO=${SWEPO:-build/apps/swepo}
+DB=${DB:-results/swepo.db}
+JOBS=${JOBS:-2}
+TABLE1_ONLY=${TABLE1_ONLY-model.name=tiny}
+mkdir -p results/tables results/plots
+log=results/reproduce_log.md
+{
+  echo "# Reproduction log"
+  echo
+  echo "commit: $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!results' || echo ' (dirty)')"
+  echo "machine: $(nproc) CPU cores, $(uname -srm); started $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo
+  echo "| command | wall time |"
+  echo "|---|---|"
+} > "$log"
+
+timed() {  # timed CMD...: runs it, appends "| CMD | duration |" to the log
+  local t0=$SECONDS
+  "$@"
+  local dt=$((SECONDS - t0))
+  echo "| \`${*/#$SWEPO/swepo}\` | $((dt / 60)) min $((dt % 60)) s |" >> "$log"
+}
+
+only=()
+[[ -n "$TABLE1_ONLY" ]] && only=(--only "$TABLE1_ONLY")
+timed "$SWEPO" sweep sweeps/paper_table1.yaml --db "$DB" --jobs "$JOBS" "${only[@]}"
+timed "$SWEPO" sweep sweeps/paper_table2.yaml --db "$DB" --jobs "$JOBS"
+timed "$SWEPO" sweep sweeps/k_ablation.yaml --db "$DB" --jobs "$JOBS"
+
+for t in table1 table2 kablation; do
+  "$SWEPO" report --db "$DB" "$t" --format md --out "results/tables/$t.md"
+  "$SWEPO" report --db "$DB" "$t" --format csv --out "results/tables/$t.csv"
+done
+"$SWEPO" plot --db "$DB" bars table1 --out results/plots/table1.svg
+"$SWEPO" plot --db "$DB" bars kablation --out results/plots/kablation.svg
+"$SWEPO" plot --db "$DB" curves --where model.name=tiny --where data.K=4 --group-by loss.name,loss.p \
+  --out results/plots/curves_table1_tiny.svg
+"$SWEPO" plot --db "$DB" curves --where model.name=tiny --where data.K=4 --where 'loss.name=dpo|swepo' \
+  --group-by loss.name --out results/plots/curves_table2.svg
+echo >> "$log"
+echo "finished $(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$log"
