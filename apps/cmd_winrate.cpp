@@ -99,7 +99,7 @@ int cmd_winrate(const Args& args) {
                                   "instruction_difficulty?, not_gamed_baseline?, generator?}")(
       "glm", po::value(&glm)->default_value(glm),
       "length_controlled_v1 | length_controlled_noreg | length_controlled_minimal")(
-      "lambda", po::value(&lambda)->default_value(lambda), "weight of the regularisation rows (v1: lambda/2 each)");
+      "lambda", po::value(&lambda)->default_value(lambda, "0.2"), "weight of the regularisation rows (v1: lambda/2 each)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
   po::notify(vm);

@@ -6,9 +6,7 @@
 
 #include <unistd.h>
 
-#ifndef SWEPO_GIT_COMMIT
-#define SWEPO_GIT_COMMIT "unknown"
-#endif
+#include "swepo_git_commit.h"  // SWEPO_GIT_COMMIT, generated at build time (cmake/git_commit.cmake)
 #ifndef SWEPO_SOURCE_DIR
 #define SWEPO_SOURCE_DIR ""
 #endif
