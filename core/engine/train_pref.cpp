@@ -7,6 +7,7 @@
 #include "core/engine/autocast.h"
 #include "core/engine/checkpoint.h"
 #include "core/engine/device.h"
+#include "core/engine/log_window.h"
 #include "core/engine/logprobs.h"
 #include "core/engine/optim.h"
 #include "core/engine/ref_cache.h"
@@ -128,14 +129,10 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
     save_checkpoint(res.checkpoint_path, policy, opt.get(), st);
   };
 
-  // Logging window: device tensors, read on the host only at logging steps.
-  const auto fopts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-  at::Tensor win_loss = torch::zeros({}, fopts);   // 0-d: Σ per-prompt loss
-  at::Tensor win_gnorm = torch::zeros({}, fopts);  // 0-d: Σ grad norms
-  std::map<std::string, MetricSum> win_metrics;
-  std::vector<at::Tensor> win_used;                // each [B] bool
-  int64_t win_used_host = 0, win_steps = 0, win_fwd_tokens = 0;
-  double win_t0 = wall_seconds();
+  LogWindow win(device);
+  std::map<std::string, MetricSum> win_metrics;  // the loss's own metrics
+  std::vector<at::Tensor> win_used;              // each [B] bool
+  int64_t win_used_host = 0;                     // used prompts (the loss denominator)
 
   sink.begin(total, "pref");
   policy->train();
@@ -152,7 +149,7 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
       micro.push_back(collate_groups(gs, ids, trunc));
       micro_idx.push_back(torch::tensor(ix, torch::kInt64));
       for (bool u : used_prompts(micro.back(), traits.skips_ties)) step_used += u;
-      win_fwd_tokens += micro.back().tokens.ne(ids.pad).sum().item<int64_t>();  // CPU tensor
+      win.fwd_tokens += micro.back().tokens.ne(ids.pad).sum().item<int64_t>();  // CPU tensor
       res.truncated_responses += micro.back().truncated_responses;
     }
 
@@ -174,17 +171,17 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
       LossOutput out = loss.compute(pb, rngs.loss);
       at::Tensor obj = out.per_prompt.sum();  // 0-d
       if (step_used > 0 && obj.requires_grad()) (obj / double(step_used)).backward();
-      win_loss += obj.detach().to(torch::kFloat32);
+      win.loss_sum += obj.detach().to(torch::kFloat32);
       accumulate_metrics(win_metrics, out.metrics);
       win_used.push_back(out.used.detach());
     }
     if (step_used > 0) {
-      win_gnorm += clip_grad_norm(params, cfg.grad_clip);
+      win.gnorm_sum += clip_grad_norm(params, cfg.grad_clip);
       set_learning_rate(*opt, lr_sched.lr_at(step));
       opt->step();
     }
     win_used_host += step_used;
-    ++win_steps;
+    ++win.steps;
     ++step;
 
     if (step % cfg.log_every == 0 || step == end) {
@@ -194,25 +191,12 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
             "preference trainer: the loss used " + std::to_string(m["groups/used"]) +
             " prompts but its traits (skips_ties) predict " + std::to_string(win_used_host) +
             "; gradient accumulation would be mis-scaled");
-      at::Tensor host = torch::stack({win_loss, win_gnorm}).to(torch::kCPU, torch::kDouble);  // [2]
-      const double elapsed = wall_seconds() - win_t0;
-      m["loss"] = win_used_host > 0 ? host[0].item<double>() / double(win_used_host) : 0.0;
-      m["grad_norm"] = host[1].item<double>() / double(win_steps);
-      m["lr"] = lr_sched.lr_at(step - 1);
-      m["tokens_per_s"] = elapsed > 0 ? double(win_fwd_tokens) / elapsed : 0.0;
-      m["epoch"] = double(step) / double(sched_data.steps_per_epoch());
-      m["truncated_responses"] = double(res.truncated_responses);
+      win.close(m, double(win_used_host), lr_sched.lr_at(step - 1),
+                double(step) / double(sched_data.steps_per_epoch()), res);
       sink.log(step, m);
-      res.last_loss = m["loss"];
-      res.tokens += win_fwd_tokens;
-      win_loss.zero_();
-      win_gnorm.zero_();
       win_metrics.clear();
       win_used.clear();
       win_used_host = 0;
-      win_steps = 0;
-      win_fwd_tokens = 0;
-      win_t0 = wall_seconds();
     }
     if ((cfg.checkpoint_every > 0 && step % cfg.checkpoint_every == 0) || step == end) save(step);
   }

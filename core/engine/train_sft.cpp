@@ -7,6 +7,7 @@
 #include "core/engine/autocast.h"
 #include "core/engine/checkpoint.h"
 #include "core/engine/device.h"
+#include "core/engine/log_window.h"
 #include "core/engine/logprobs.h"
 #include "core/engine/optim.h"
 #include "core/engine/ref_cache.h"
@@ -64,13 +65,8 @@ TrainResult train_sft(Transformer& model, const Tokenizer& tok, const std::vecto
     save_checkpoint(res.checkpoint_path, model, opt.get(), st);
   };
 
-  // Logging window: device tensors, read on the host only at logging steps.
-  const auto fopts = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-  at::Tensor win_nll = torch::zeros({}, fopts);   // 0-d: Σ token NLL
-  at::Tensor win_gnorm = torch::zeros({}, fopts); // 0-d: Σ grad norms
-  double win_tokens = 0;                          // scored tokens
-  int64_t win_steps = 0, win_fwd_tokens = 0;
-  double win_t0 = wall_seconds();
+  LogWindow win(device);
+  double win_tokens = 0;  // scored tokens (the loss denominator)
 
   sink.begin(total, "sft");
   model->train();
@@ -84,7 +80,7 @@ TrainResult train_sft(Transformer& model, const Tokenizer& tok, const std::vecto
       for (int64_t i = m; i < m + cfg.micro_batch_size; ++i) ex.push_back(examples[idx[i]]);
       micro.push_back(collate_sft(ex, ids, trunc));
       step_tokens += double(micro.back().loss_mask.sum().item<int64_t>());  // CPU tensor: no sync
-      win_fwd_tokens += micro.back().tokens.ne(ids.pad).sum().item<int64_t>();
+      win.fwd_tokens += micro.back().tokens.ne(ids.pad).sum().item<int64_t>();
       res.truncated_responses += micro.back().truncated_responses;
     }
 
@@ -97,35 +93,22 @@ TrainResult train_sft(Transformer& model, const Tokenizer& tok, const std::vecto
           nll = sft_loss(model, mb);  // sum: 0-d, count: 0-d
         }
         (nll.sum / step_tokens).backward();
-        win_nll += nll.sum.detach();
+        win.loss_sum += nll.sum.detach();
       }
-      win_gnorm += clip_grad_norm(params, cfg.grad_clip);
+      win.gnorm_sum += clip_grad_norm(params, cfg.grad_clip);
       set_learning_rate(*opt, lr_sched.lr_at(step));
       opt->step();
     }
     win_tokens += step_tokens;
-    ++win_steps;
+    ++win.steps;
     ++step;
 
     if (step % cfg.log_every == 0 || step == end) {
-      at::Tensor host = torch::stack({win_nll, win_gnorm}).to(torch::kCPU, torch::kDouble);  // [2]
-      const double elapsed = wall_seconds() - win_t0;
       MetricMap m;
-      m["loss"] = win_tokens > 0 ? host[0].item<double>() / win_tokens : 0.0;
-      m["grad_norm"] = host[1].item<double>() / double(win_steps);
-      m["lr"] = lr_sched.lr_at(step - 1);
-      m["tokens_per_s"] = elapsed > 0 ? double(win_fwd_tokens) / elapsed : 0.0;
-      m["epoch"] = double(step) / double(sched_data.steps_per_epoch());
-      m["truncated_responses"] = double(res.truncated_responses);
+      win.close(m, win_tokens, lr_sched.lr_at(step - 1),
+                double(step) / double(sched_data.steps_per_epoch()), res);
       sink.log(step, m);
-      res.last_loss = m["loss"];
-      res.tokens += win_fwd_tokens;
-      win_nll.zero_();
-      win_gnorm.zero_();
       win_tokens = 0;
-      win_steps = 0;
-      win_fwd_tokens = 0;
-      win_t0 = wall_seconds();
     }
     if ((cfg.checkpoint_every > 0 && step % cfg.checkpoint_every == 0) || step == end) save(step);
   }
