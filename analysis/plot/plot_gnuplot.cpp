@@ -111,6 +111,14 @@ std::string gnuplot_bars(const std::vector<BarPanel>& panels, const std::string&
            std::to_string(rgb) + "\n";
     }
     g += "EOD\n";
+    bool any = false;
+    for (const auto& v : p.value) any = any || v.has_value();
+    if (!any) {  // gnuplot refuses a plot whose every point is undefined: an empty, labelled panel
+      g += "set label 1 \"no finished runs\" at graph 0.5, graph 0.5 center\nset yrange [0:1]\n"
+           "plot " + name + " using 1:(0):xtic(2) with points pt -1 notitle\n"
+           "unset label 1\nset yrange [0:*]\n";
+      continue;
+    }
     g += "plot " + name + " using 1:3:6:xtic(2) with boxes lc rgb variable, \\\n     " + name +
          " using 1:3:4:5 with yerrorbars lc rgb \"#222222\" pt 7 ps 0 lw 1.4\n";
   }

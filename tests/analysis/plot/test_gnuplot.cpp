@@ -61,3 +61,21 @@ TEST(Gnuplot, RendersPngWhenInstalled) {
   EXPECT_EQ(std::string(sig + 1, 3), "PNG");
   std::filesystem::remove_all(dir);
 }
+
+TEST(Gnuplot, PanelWithoutAnyValueRendersEmptyAndLabelled) {
+  BarPanel p;
+  p.title = "small: LC";
+  p.categories = {"DPO", "Swepo"};
+  p.value = {std::nullopt, std::nullopt};
+  const std::string g = gnuplot_bars({p}, "T", "t.png");
+  EXPECT_NE(g.find("no finished runs"), std::string::npos) << g;
+  EXPECT_EQ(g.find("with boxes"), std::string::npos) << g;  // gnuplot rejects all-undefined data
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot not installed";
+  const auto dir = std::filesystem::temp_directory_path() / ("swepo_gnuplot_e_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string png = (dir / "e.png").string(), gp = (dir / "e.gp").string();
+  std::ofstream(gp) << gnuplot_bars({p}, "T", png);
+  EXPECT_NO_THROW(gnuplot_run(gp));
+  EXPECT_TRUE(std::filesystem::exists(png));
+  std::filesystem::remove_all(dir);
+}
