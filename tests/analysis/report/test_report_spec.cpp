@@ -114,7 +114,7 @@ TEST(ReportSpec, BadFilesNameFileAndKey) {
 
 TEST(ReportSpec, BuiltinTablesParse) {
   const std::string dir = std::string(SWEPO_SOURCE_DIR) + "/analysis/tables";
-  for (const char* name : {"table1", "table2", "kablation", "quickstart"}) {
+  for (const char* name : {"table1", "table2", "kablation", "quickstart", "swepo_alpha"}) {
     const std::string path = table_spec_find(name, dir);
     EXPECT_EQ(path, dir + "/" + name + ".yaml");
     EXPECT_NO_THROW(table_spec_load(path)) << name;
@@ -135,7 +135,7 @@ TEST(ReportSpec, BuiltinTablesParse) {
     const std::string m = e.what();
     EXPECT_HAS(m, "unknown table 'tabel1'");
     EXPECT_HAS(m, "did you mean 'table1'");
-    EXPECT_HAS(m, "kablation, quickstart, table1, table2");
+    EXPECT_HAS(m, "kablation, quickstart, swepo_alpha, table1, table2");
   }
   EXPECT_THROW(table_spec_find("no/such/file.yaml"), UserError);
 }
