@@ -12,15 +12,19 @@ JOBS=${JOBS:-2}
 TABLE1_ONLY=${TABLE1_ONLY-model.name=tiny}
 mkdir -p results/tables results/plots
 log=results/reproduce_log.md
+# The log is appended to: each invocation (a first run, a resume, a rerun that only redraws the
+# tables because every job already finished) adds its own section with its own wall times.
+[[ -f "$log" ]] || printf '# Reproduction log (scripts/reproduce.sh)\n' > "$log"
 {
-  echo "# Reproduction log"
+  echo
+  echo "## Invocation of $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   echo "commit: $(git rev-parse HEAD)$(git diff --quiet HEAD -- . ':!results' || echo ' (dirty)')"
   echo "machine: $(nproc) CPU cores, $(uname -srm); started $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   echo "| command | wall time |"
   echo "|---|---|"
-} > "$log"
+} >> "$log"
 
 timed() {  # timed CMD...: runs it, appends "| CMD | duration |" to the log
   local t0=$SECONDS
@@ -34,16 +38,20 @@ only=()
 timed "$SWEPO" sweep sweeps/paper_table1.yaml --db "$DB" --jobs "$JOBS" "${only[@]}"
 timed "$SWEPO" sweep sweeps/paper_table2.yaml --db "$DB" --jobs "$JOBS"
 timed "$SWEPO" sweep sweeps/k_ablation.yaml --db "$DB" --jobs "$JOBS"
+timed "$SWEPO" sweep sweeps/swepo_alpha.yaml --db "$DB" --jobs "$JOBS"
 
-for t in table1 table2 kablation; do
+for t in table1 table2 kablation swepo_alpha; do
   "$SWEPO" report --db "$DB" "$t" --format md --out "results/tables/$t.md"
   "$SWEPO" report --db "$DB" "$t" --format csv --out "results/tables/$t.csv"
 done
 "$SWEPO" plot --db "$DB" bars table1 --out results/plots/table1.svg
 "$SWEPO" plot --db "$DB" bars kablation --out results/plots/kablation.svg
-"$SWEPO" plot --db "$DB" curves --where model.name=tiny --where data.K=4 --group-by loss.name,loss.p \
+"$SWEPO" plot --db "$DB" bars swepo_alpha --out results/plots/swepo_alpha.svg
+# Training curves of Table 1's runs (seeds 0-2, alpha at its default), then DPO vs Swepo p=1 (Table 2's 6 seeds).
+tiny=(--where model.name=tiny --where data.K=4 --where 'loss.alpha=1|~')
+"$SWEPO" plot --db "$DB" curves "${tiny[@]}" --where 'seed=0|1|2' --group-by loss.name,loss.p \
   --out results/plots/curves_table1_tiny.svg
-"$SWEPO" plot --db "$DB" curves --where model.name=tiny --where data.K=4 --where 'loss.name=dpo|swepo' \
+"$SWEPO" plot --db "$DB" curves "${tiny[@]}" --where 'loss.name=dpo|swepo' --where 'loss.p=1|~' \
   --group-by loss.name --out results/plots/curves_table2.svg
 echo >> "$log"
 echo "finished $(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$log"

@@ -33,10 +33,12 @@ ParamMatch parse_param_match(const std::string& text, const std::string& what) {
   ParamMatch m;
   m.key = trim(text.substr(0, eq));
   const std::string value = trim(text.substr(eq + 1));
-  if (value == "~" || value == "null") {
-    m.absent = true;
-  } else {
-    for (const auto& v : split(value, '|')) m.any_of.push_back(trim(v));
+  for (const auto& part : split(value, '|')) {
+    const std::string v = trim(part);
+    if (v == "~" || v == "null")
+      m.absent = true;  // `KEY=~`: the run has no such param; `KEY=1|~`: 1 or absent
+    else
+      m.any_of.push_back(v);
   }
   return m;
 }
@@ -84,13 +86,9 @@ std::vector<const ReportRun*> ReportData::finished(const Where& where) const {
     bool ok = true;
     for (const auto& m : where) {
       auto it = r.params.find(m.key);
-      if (m.absent) {
-        ok = it == r.params.end();
-      } else {
-        ok = false;
-        if (it != r.params.end())
-          for (const auto& v : m.any_of) ok = ok || param_value_equal(it->second, v);
-      }
+      ok = m.absent && it == r.params.end();
+      if (it != r.params.end())
+        for (const auto& v : m.any_of) ok = ok || param_value_equal(it->second, v);
       if (!ok) break;
     }
     if (ok) out.push_back(&r);

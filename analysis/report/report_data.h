@@ -19,7 +19,8 @@ namespace swepo::report {
 inline constexpr const char* kDecodingAuto = "auto";
 
 // One condition of a filter: the run's param `key` equals one of `any_of` (numbers compare as
-// numbers: 1 = 1.0 = 1e0; anything else as text). absent = true instead: the run has no such param.
+// numbers: 1 = 1.0 = 1e0; anything else as text), or, when absent = true, the run has no such param
+// (text form: `key=~` alone, or `key=1|~` for "1 or absent").
 struct ParamMatch {
   std::string key;
   std::vector<std::string> any_of;
@@ -27,7 +28,7 @@ struct ParamMatch {
 };
 using Where = std::vector<ParamMatch>;
 
-// "key=value" or "key=a|b" (one of) or "key=~" (absent) -> ParamMatch; UserError naming `what`.
+// "key=value" or "key=a|b" (one of) or "key=~" (absent) or "key=a|~" -> ParamMatch; UserError naming `what`.
 ParamMatch parse_param_match(const std::string& text, const std::string& what);
 
 // "suite.metric" or "suite/metric" -> (suite, metric); UserError naming `what` when malformed.

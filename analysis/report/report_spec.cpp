@@ -60,9 +60,15 @@ Where parse_where(const YAML::Node& node, const std::string& path, const std::st
     const std::string where = path + "." + m.key;
     if (kv.second.IsNull()) {
       m.absent = true;
-    } else if (kv.second.IsSequence()) {
-      for (const auto& v : kv.second) m.any_of.push_back(scalar_text(v, where, file));
-      if (m.any_of.empty()) throw UserError("table file " + file + ": '" + where + "' is an empty list");
+    } else if (kv.second.IsSequence()) {  // any of; a null element also accepts "absent"
+      for (const auto& v : kv.second) {
+        if (v.IsNull())
+          m.absent = true;
+        else
+          m.any_of.push_back(scalar_text(v, where, file));
+      }
+      if (m.any_of.empty() && !m.absent)
+        throw UserError("table file " + file + ": '" + where + "' is an empty list");
     } else {
       m.any_of.push_back(scalar_text(kv.second, where, file));
     }

@@ -48,6 +48,7 @@ inline std::string fixture_dir(const std::string& name) {
 inline int64_t fixture_add(Store& store, const FixtureRun& r, bool finish = true) {
   RunSpec spec;
   spec.params = r.params;
+  spec.params.emplace_back("seed", std::to_string(r.seed));  // as the flattened resolved config has it
   std::string hash;
   for (const auto& [k, v] : r.params) hash += k + "=" + v + ";";
   spec.config_hash = hash;

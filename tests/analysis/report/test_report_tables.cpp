@@ -233,11 +233,19 @@ columns: [{label: LC, metric: alpaca.lc, stat: mean_std}]
 rows:
   - {label: no p, where: {loss.p: ~}}                   # the dpo runs: tiny {10, 12, 17} + small {30}
   - {label: K any, where: {loss.name: swepo, data.K: [2, 4]}}   # {20, 21, 22, 5, 9}
+  - {label: p 1 or none, where: {loss.p: [1, ~]}}       # both of the above: 69 + 77 over 9 runs
 )");
   EXPECT_EQ(t.cells[0][0].stats.n, 4);
   EXPECT_DOUBLE_EQ(t.cells[0][0].stats.mean, 17.25);  // 69 / 4
   EXPECT_EQ(t.cells[1][0].stats.n, 5);
   EXPECT_DOUBLE_EQ(t.cells[1][0].stats.mean, 15.4);   // 77 / 5
+  EXPECT_EQ(t.cells[2][0].stats.n, 9);
+  EXPECT_NEAR(t.cells[2][0].stats.mean, 146.0 / 9.0, 1e-12);
+  // The command-line form of the same filter.
+  const ParamMatch m = parse_param_match("loss.p=1|~", "--where");
+  EXPECT_TRUE(m.absent);
+  EXPECT_EQ(m.any_of, std::vector<std::string>{"1"});
+  EXPECT_TRUE(parse_param_match("loss.p=~", "--where").any_of.empty());
 }
 
 TEST_F(ReportTables, UnknownKeysAndMetricsNameThem) {
