@@ -10,7 +10,7 @@ JOBS=2
 if [[ "${1:-}" == "--jobs" && -n "${2:-}" ]]; then JOBS=$2; fi
 
 bash scripts/setup.sh
-bash scripts/build.sh
+TARGET=swepo bash scripts/build.sh   # the CLI only; scripts/test.sh builds the rest
 SWEPO=build/apps/swepo
 mkdir -p outputs
 "$SWEPO" sweep sweeps/quickstart.yaml --db outputs/quickstart.db --jobs "$JOBS"
