@@ -17,6 +17,7 @@
 #include "apps/commands.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
+#include "core/util/jsonl.h"
 
 namespace swepo::cli {
 namespace {
@@ -38,21 +39,8 @@ double number_field(const json& j, const char* key, const std::string& where, bo
 }
 
 std::vector<metrics::LcRow> read_rows(const std::string& path, const std::string& glm) {
-  std::istringstream in(read_file(path));
   std::vector<metrics::LcRow> rows;
-  std::string line;
-  int lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(lineno);
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::exception& e) {
-      throw UserError(where + ": not valid JSON (" + e.what() + ")");
-    }
-    if (!j.is_object()) throw UserError(where + ": expected a JSON object");
+  for_each_jsonl_object(read_file(path), path, [&](const json& j, const std::string& where) {
     auto id = j.find("instruction_id");
     if (id == j.end()) throw UserError(where + ": missing field 'instruction_id'");
     if (!id->is_string() && !id->is_number_integer())
@@ -81,7 +69,7 @@ std::vector<metrics::LcRow> read_rows(const std::string& path, const std::string
       r.gamed_set = gen->get<std::string>();
     }
     rows.push_back(std::move(r));
-  }
+  });
   return rows;
 }
 

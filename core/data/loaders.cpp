@@ -6,32 +6,18 @@
 
 #include "core/util/error.h"
 #include "core/util/fs.h"
+#include "core/util/jsonl.h"
 
 namespace swepo {
 namespace {
 
 using json = nlohmann::json;
 
-// Calls `parse(record, where)` for every non-blank line; `where` is "<origin>:<line>".
+// parse(record, where) for every non-blank line (core/util/jsonl.h); `where` is "<origin>:<line>".
 template <class F>
 std::vector<PreferenceRecord> for_each_line(const std::string& text, const std::string& origin, F parse) {
   std::vector<PreferenceRecord> out;
-  std::istringstream in(text);
-  std::string line;
-  int lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = origin + ":" + std::to_string(lineno);
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::exception& e) {
-      throw UserError(where + ": not valid JSON (" + e.what() + ")");
-    }
-    if (!j.is_object()) throw UserError(where + ": expected a JSON object");
-    out.push_back(parse(j, where));
-  }
+  for_each_jsonl_object(text, origin, [&](const json& j, const std::string& where) { out.push_back(parse(j, where)); });
   return out;
 }
 
