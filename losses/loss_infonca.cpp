@@ -30,10 +30,7 @@ class InfoncaLoss final : public Loss {
     at::Tensor p = score_targets(scores, batch.mask, o_.reward_temperature).to(s.scalar_type());  // [B, K]
     at::Tensor log_q = s.masked_fill(batch.mask.logical_not(), kMaskedLogit).log_softmax(1);     // [B, K]
     at::Tensor raw = -masked_sum(p * log_q, batch.mask);                               // [B]
-    at::Tensor used = prompts_used(scores, batch.mask, id_.traits);                    // [B]
-    at::Tensor acc = above_mean(scores, batch.mask);                                   // [B, K]
-    at::Tensor rej = batch.mask.logical_and(acc.logical_not());                        // [B, K]
-    return make_loss_output(raw, used, metrics_from_sets(s, acc, rej, used));
+    return make_mean_split_output(raw, s, scores, batch.mask, id_.traits);
   }
 
  private:

@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include "losses/loss_select.h"
+
 namespace swepo {
 
 MetricSum metric_mean(const at::Tensor& x, const at::Tensor& include) {
@@ -52,6 +54,14 @@ LossOutput make_loss_output(const at::Tensor& raw, const at::Tensor& used,
   out.used = used;                                                      // [B]
   out.metrics = std::move(metrics);
   return out;
+}
+
+LossOutput make_mean_split_output(const at::Tensor& raw, const at::Tensor& s, const at::Tensor& scores,
+                                  const at::Tensor& mask, const LossTraits& traits) {
+  at::Tensor used = prompts_used(scores, mask, traits);  // [B]
+  at::Tensor acc = above_mean(scores, mask);             // [B, K]
+  at::Tensor rej = mask.logical_and(acc.logical_not());  // [B, K]
+  return make_loss_output(raw, used, metrics_from_sets(s, acc, rej, used));
 }
 
 }  // namespace swepo

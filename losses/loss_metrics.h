@@ -31,4 +31,10 @@ MetricSum metric_mean(const at::Tensor& x, const at::Tensor& include);
 LossOutput make_loss_output(const at::Tensor& raw, const at::Tensor& used,
                             std::map<std::string, MetricSum> metrics);
 
+// make_loss_output for the losses over all K responses with soft targets (InfoNCA, NCA): the prompts
+// used per `traits`, metrics over the split at the mean score (accepted: above the mean; rejected:
+// the other valid responses). raw: [B]; s, scores, mask: [B, K].
+LossOutput make_mean_split_output(const at::Tensor& raw, const at::Tensor& s, const at::Tensor& scores,
+                                  const at::Tensor& mask, const LossTraits& traits);
+
 }  // namespace swepo

@@ -26,10 +26,7 @@ class NcaLoss final : public Loss {
     at::Tensor pull = masked_sum(p * at::log_sigmoid(s), batch.mask);                  // [B]
     at::Tensor push = masked_sum(at::log_sigmoid(-s), batch.mask) / k_b;               // [B]
     at::Tensor raw = -pull - push;                                                     // [B]
-    at::Tensor used = prompts_used(scores, batch.mask, id_.traits);                    // [B]
-    at::Tensor acc = above_mean(scores, batch.mask);                                   // [B, K]
-    at::Tensor rej = batch.mask.logical_and(acc.logical_not());                        // [B, K]
-    return make_loss_output(raw, used, metrics_from_sets(s, acc, rej, used));
+    return make_mean_split_output(raw, s, scores, batch.mask, id_.traits);
   }
 
  private:
