@@ -100,6 +100,34 @@ double draw_legend(Svg& svg, double width, double y, const std::vector<std::stri
   return names.empty() ? 0 : (row + 1) * kLegendRowH + 4;
 }
 
+// The frame every figure shares: a title, a legend of `names` (colour i for names[i]) and a grid of
+// panels. panel_x/panel_y give panel i's top-left corner.
+struct Figure {
+  Svg svg;
+  Grid grid;
+  double legend_h;
+  double panel_x(size_t i) const { return kPanelW * static_cast<double>(i % grid.cols); }
+  double panel_y(size_t i) const { return kTitleH + legend_h + kPanelH * static_cast<double>(i / grid.cols); }
+};
+
+Figure begin_figure(size_t n_panels, const std::string& title, const std::vector<std::string>& names) {
+  const Grid g = grid_for(n_panels);
+  const double width = kPanelW * static_cast<double>(g.cols);
+  Svg probe(width, 100);
+  const double legend_h = draw_legend(probe, width, 0, names);
+  Figure f{Svg(width, kTitleH + legend_h + kPanelH * static_cast<double>(g.rows)), g, legend_h};
+  f.svg.text(width / 2, 24, title, title_size(title, width), "middle", 0, "bold");
+  draw_legend(f.svg, width, kTitleH + 12, names);
+  return f;
+}
+
+// Adds `name` to the legend order (first appearance) and its colour index.
+void add_legend_name(const std::string& name, std::vector<std::string>& names, std::map<std::string, size_t>& color) {
+  if (color.count(name)) return;
+  color[name] = names.size();
+  names.push_back(name);
+}
+
 }  // namespace
 
 std::vector<double> nice_ticks(double lo, double hi, int target) {
@@ -135,22 +163,13 @@ std::string plot_lines(const std::vector<LinePanel>& panels, const std::string& 
   std::vector<std::string> names;  // legend order: first appearance
   std::map<std::string, size_t> color;
   for (const auto& p : panels)
-    for (const auto& s : p.series)
-      if (!color.count(s.name)) {
-        color[s.name] = names.size();
-        names.push_back(s.name);
-      }
-  const Grid g = grid_for(panels.size());
-  const double width = kPanelW * static_cast<double>(g.cols);
-  Svg probe(width, 100);
-  const double legend_h = draw_legend(probe, width, 0, names);
-  Svg svg(width, kTitleH + legend_h + kPanelH * static_cast<double>(g.rows));
-  svg.text(width / 2, 24, title, title_size(title, width), "middle", 0, "bold");
-  draw_legend(svg, width, kTitleH + 12, names);
+    for (const auto& s : p.series) add_legend_name(s.name, names, color);
+  Figure fig = begin_figure(panels.size(), title, names);
+  Svg& svg = fig.svg;
   for (size_t i = 0; i < panels.size(); ++i) {
     const auto& p = panels[i];
-    const double ox = kPanelW * static_cast<double>(i % g.cols);
-    const double oy = kTitleH + legend_h + kPanelH * static_cast<double>(i / g.cols);
+    const double ox = fig.panel_x(i);
+    const double oy = fig.panel_y(i);
     Range xr, yr;
     for (const auto& s : p.series) {
       for (double x : s.x) xr.add(x);
@@ -185,22 +204,13 @@ std::string plot_bars(const std::vector<BarPanel>& panels, const std::string& ti
   std::vector<std::string> names;
   std::map<std::string, size_t> color;
   for (const auto& p : panels)
-    for (const auto& c : p.categories)
-      if (!color.count(c)) {
-        color[c] = names.size();
-        names.push_back(c);
-      }
-  const Grid g = grid_for(panels.size());
-  const double width = kPanelW * static_cast<double>(g.cols);
-  Svg probe(width, 100);
-  const double legend_h = draw_legend(probe, width, 0, names);
-  Svg svg(width, kTitleH + legend_h + kPanelH * static_cast<double>(g.rows));
-  svg.text(width / 2, 24, title, title_size(title, width), "middle", 0, "bold");
-  draw_legend(svg, width, kTitleH + 12, names);
+    for (const auto& c : p.categories) add_legend_name(c, names, color);
+  Figure fig = begin_figure(panels.size(), title, names);
+  Svg& svg = fig.svg;
   for (size_t i = 0; i < panels.size(); ++i) {
     const auto& p = panels[i];
-    const double ox = kPanelW * static_cast<double>(i % g.cols);
-    const double oy = kTitleH + legend_h + kPanelH * static_cast<double>(i / g.cols);
+    const double ox = fig.panel_x(i);
+    const double oy = fig.panel_y(i);
     const size_t n = p.categories.size();
     Range yr;
     yr.add(0);  // bars start at zero
