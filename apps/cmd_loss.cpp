@@ -13,17 +13,16 @@
 #include <string>
 #include <vector>
 
-#include <boost/program_options.hpp>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "apps/cli_args.h"
 #include "apps/commands.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 #include "losses/registry.h"
 
-namespace po = boost::program_options;
 using nlohmann::json;
 
 namespace swepo::cli {
@@ -172,12 +171,7 @@ int cmd_loss(const Args& args) {
        "weighting=signed); repeatable")
       ("input", po::value(&input)->default_value("-"), "JSON input file, or - for stdin");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!cli_parse(args, opts, vm)) return 0;
 
   // The loss section {name: NAME, key: value, ...}; keys from --set are reported as such.
   YAML::Node cfg(YAML::NodeType::Map);
@@ -195,8 +189,8 @@ int cmd_loss(const Args& args) {
     }
   }
   Origins origins = {{"loss", "--set"}};
-  const LossInfo& info = find_loss(name);
-  std::unique_ptr<Loss> loss = make_loss(cfg, &origins);
+  const LossSpec spec = parse_loss_spec(cfg, &origins);
+  std::unique_ptr<Loss> loss = spec.make();
 
   json in;
   try {
@@ -204,7 +198,7 @@ int cmd_loss(const Args& args) {
   } catch (const json::exception& e) {  // syntax errors, and numbers like 1e999 that overflow
     throw UserError(std::string("input: invalid JSON: ") + e.what());
   }
-  std::vector<Group> groups = read_groups(in, info);
+  std::vector<Group> groups = read_groups(in, *spec.info);
   uint64_t seed = 0;
   if (in.contains("seed")) {
     if (!in["seed"].is_number_integer() || in["seed"].get<int64_t>() < 0)

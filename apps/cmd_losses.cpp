@@ -2,16 +2,15 @@
 #include <iostream>
 #include <string>
 
-#include <boost/program_options.hpp>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "apps/cli_args.h"
 #include "apps/commands.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 #include "losses/registry.h"
 
-namespace po = boost::program_options;
 
 namespace swepo::cli {
 namespace {
@@ -80,12 +79,7 @@ int cmd_losses(const Args& args) {
       ("help,h", "print this help")
       ("format", po::value(&format)->default_value("table"), "table | json (json adds each option's help)");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!cli_parse(args, opts, vm)) return 0;
   if (format == "table")
     print_table();
   else if (format == "json")

@@ -22,8 +22,7 @@ swepo::PreferenceBatch random_batch(int64_t b, int64_t k) {
 }
 
 void run_loss(benchmark::State& state, const std::string& name, int64_t b, int64_t k) {
-  const swepo::LossInfo& info = swepo::find_loss(name);
-  auto loss = info.make(YAML::Node(), "loss", nullptr);
+  auto loss = swepo::find_loss(name).parse(YAML::Node(), "loss", nullptr).make();  // defaults
   swepo::PreferenceBatch batch = random_batch(b, k);
   at::Tensor leaf = batch.policy_logps.detach().requires_grad_(true);  // [B, K]
   batch.policy_logps = leaf;

@@ -4,7 +4,14 @@
 
 #include <torch/torch.h>
 
+#include "losses/loss_score.h"
+#include "losses/loss_select.h"
+
 namespace swepo {
+
+at::Tensor loss_prompts_used(const PreferenceBatch& batch, const LossTraits& traits) {
+  return prompts_used(clean_scores(batch), batch.mask, traits);  // [B] bool
+}
 
 at::Tensor LossOutput::mean_loss() const {
   at::Tensor n = used.sum().clamp_min(1).to(per_prompt.scalar_type());  // []

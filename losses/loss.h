@@ -5,7 +5,8 @@
 //
 // A loss is a small stateless object: it turns summed response log-probs into per-prompt losses
 // plus detached metrics, and declares its traits so the trainer never branches on its name.
-// Formulas: ../shared/SPEC.md section 2 (copied into README.md's loss table).
+// Formulas: docs/SPEC.md section 2 (summarised in README.md's loss table); how to add a loss:
+// losses/README.md.
 #pragma once
 #include <map>
 #include <memory>
@@ -43,7 +44,7 @@ struct MetricSum {
 struct LossOutput {
   at::Tensor per_prompt;  // [B] loss of each prompt; exactly 0 (and no gradient) where !used
   at::Tensor used;        // [B] bool: prompts that contribute
-  // Detached metrics by SPEC.md's names (rewards/chosen, rewards/rejected, rewards/accuracies,
+  // Detached metrics by docs/SPEC.md's names (rewards/chosen, rewards/rejected, rewards/accuracies,
   // weights/accepted, ...); rewards/margins, groups/used and groups/skipped are derived by
   // finalize_metrics().
   std::map<std::string, MetricSum> metrics;
@@ -60,6 +61,12 @@ class Loss {
   virtual LossOutput compute(const PreferenceBatch& batch, at::Generator& gen) const = 0;
   virtual const LossTraits& traits() const = 0;
 };
+
+// The prompts a loss with `traits` uses, from the batch's scores and mask alone ([B] bool): all
+// prompts, except, when traits.skips_ties, those whose valid scores are all equal. The same rule
+// every compute() applies; the trainer calls it on the host, before any forward pass, to count the
+// used prompts of an optimizer step (the normaliser of exact gradient accumulation).
+at::Tensor loss_prompts_used(const PreferenceBatch& batch, const LossTraits& traits);
 
 // Metric values as doubles (one host sync): sum/count for each metric, plus rewards/margins =
 // rewards/chosen - rewards/rejected, groups/used and groups/skipped.

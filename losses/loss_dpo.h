@@ -1,23 +1,22 @@
 // dpo: Direct Preference Optimization on one (w, l) pair per prompt (Rafailov et al. 2023), the
 // rejected response drawn at random among the others by default (Zephyr, Tunstall et al. 2023);
-// label smoothing is cDPO (Mitchell 2023). SPEC.md section 2.
+// label smoothing is cDPO (Mitchell 2023). docs/SPEC.md section 2.
 //
 //   h = s_w − s_l,  L = −(1 − ε) log σ(h) − ε log σ(−h)
 //
 // Metrics: chosen = {w}, rejected = {l}.
 #pragma once
-#include <memory>
 #include <string>
 
 #include <ATen/core/Tensor.h>
 
-#include "losses/loss_impl.h"
+#include "losses/loss.h"
 #include "losses/loss_select.h"
 
 namespace swepo {
 
 struct DpoOptions {
-  double beta = 0.1;                     // SPEC.md: every loss's default
+  double beta = 0.1;                     // docs/SPEC.md: every loss's default
   std::string pairing = "best_vs_random";  // the Zephyr recipe the paper's DPO baseline follows
   double label_smoothing = 0.0;          // 0: plain DPO
   template <class V>
@@ -35,6 +34,8 @@ struct DpoOptions {
 // −(1 − ε) log σ(h) − ε log σ(−h), elementwise on margins h (any shape).
 at::Tensor dpo_pair_loss(const at::Tensor& h, double label_smoothing);
 
-std::unique_ptr<Loss> make_loss_dpo(const DpoOptions& options, LossId id);
+// The per-prompt losses and metrics of a batch the registry has validated for `traits`.
+LossOutput loss_dpo(const DpoOptions& o, const PreferenceBatch& batch,
+                    const LossTraits& traits, at::Generator& gen);
 
 }  // namespace swepo

@@ -6,15 +6,15 @@
 //
 // A prompt with no such pair (all scores equal) is skipped. Metrics: over the pairs P.
 #pragma once
-#include <memory>
-
+#include "losses/loss.h"
 #include "losses/loss_dpo_pairs_options.h"
-#include "losses/loss_impl.h"
 
 namespace swepo {
 
 using DpoAllPairsOptions = DpoPairsOptions;
 
-std::unique_ptr<Loss> make_loss_dpo_all_pairs(const DpoAllPairsOptions& options, LossId id);
+// The per-prompt losses and metrics of a batch the registry has validated for `traits`.
+LossOutput loss_dpo_all_pairs(const DpoAllPairsOptions& o, const PreferenceBatch& batch,
+                              const LossTraits& traits, at::Generator& gen);
 
 }  // namespace swepo

@@ -5,15 +5,15 @@
 //
 // Metrics: chosen = {best}, rejected = every other valid response.
 #pragma once
-#include <memory>
-
+#include "losses/loss.h"
 #include "losses/loss_dpo_pairs_options.h"
-#include "losses/loss_impl.h"
 
 namespace swepo {
 
 using DpoBestVsRestOptions = DpoPairsOptions;
 
-std::unique_ptr<Loss> make_loss_dpo_best_vs_rest(const DpoBestVsRestOptions& options, LossId id);
+// The per-prompt losses and metrics of a batch the registry has validated for `traits`.
+LossOutput loss_dpo_best_vs_rest(const DpoBestVsRestOptions& o, const PreferenceBatch& batch,
+                                 const LossTraits& traits, at::Generator& gen);
 
 }  // namespace swepo

@@ -5,7 +5,7 @@
 namespace swepo {
 
 struct DpoPairsOptions {
-  double beta = 0.1;             // SPEC.md: every loss's default
+  double beta = 0.1;             // docs/SPEC.md: every loss's default
   double label_smoothing = 0.0;  // 0: plain DPO on each pair
   template <class V>
   void visit(V& v) {

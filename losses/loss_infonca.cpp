@@ -6,7 +6,6 @@
 #include "losses/loss_metrics.h"
 #include "losses/loss_score.h"
 #include "losses/loss_select.h"
-#include "losses/loss_validate.h"
 
 namespace swepo {
 
@@ -16,32 +15,14 @@ at::Tensor score_targets(const at::Tensor& scores, const at::Tensor& mask, doubl
   return at::where(mask, p, at::zeros({}, p.options()));                                    // [B, K]
 }
 
-namespace {
-
-class InfoncaLoss final : public Loss {
- public:
-  InfoncaLoss(InfoncaOptions o, LossId id) : o_(o), id_(std::move(id)) {}
-  const LossTraits& traits() const override { return id_.traits; }
-
-  LossOutput compute(const PreferenceBatch& batch, at::Generator& gen) const override {
-    validate_batch(batch, id_);
-    at::Tensor s = implicit_scores(batch, o_.beta);                                    // [B, K]
-    at::Tensor scores = clean_scores(batch);                                           // [B, K]
-    at::Tensor p = score_targets(scores, batch.mask, o_.reward_temperature).to(s.scalar_type());  // [B, K]
-    at::Tensor log_q = s.masked_fill(batch.mask.logical_not(), kMaskedLogit).log_softmax(1);     // [B, K]
-    at::Tensor raw = -masked_sum(p * log_q, batch.mask);                               // [B]
-    return make_mean_split_output(raw, s, scores, batch.mask, id_.traits);
-  }
-
- private:
-  InfoncaOptions o_;
-  LossId id_;
-};
-
-}  // namespace
-
-std::unique_ptr<Loss> make_loss_infonca(const InfoncaOptions& options, LossId id) {
-  return std::make_unique<InfoncaLoss>(options, std::move(id));
+LossOutput loss_infonca(const InfoncaOptions& o, const PreferenceBatch& batch,
+                        const LossTraits& traits, at::Generator& /*gen*/) {
+  at::Tensor s = implicit_scores(batch, o.beta);        // [B, K]
+  at::Tensor scores = clean_scores(batch);              // [B, K]
+  at::Tensor p = score_targets(scores, batch.mask, o.reward_temperature).to(s.scalar_type());  // [B, K]
+  at::Tensor log_q = s.masked_fill(batch.mask.logical_not(), kMaskedLogit).log_softmax(1);  // [B, K]
+  at::Tensor raw = -masked_sum(p * log_q, batch.mask);  // [B]
+  return make_mean_split_output(raw, s, scores, batch.mask, traits);
 }
 
 }  // namespace swepo

@@ -6,14 +6,12 @@
 // Every prompt is used (equal scores give uniform targets). Metrics: chosen = responses scored
 // above the prompt's mean, rejected = the rest.
 #pragma once
-#include <memory>
-
-#include "losses/loss_impl.h"
+#include "losses/loss.h"
 
 namespace swepo {
 
 struct InfoncaOptions {
-  double beta = 0.1;  // SPEC.md: every loss's default
+  double beta = 0.1;  // docs/SPEC.md: every loss's default
   // τ in score units; 1.0 keeps the annotator's 1-10 scale as logits (our choice: the paper tunes
   // it per data set).
   double reward_temperature = 1.0;
@@ -29,6 +27,8 @@ struct InfoncaOptions {
 // Targets softmax(S/τ) over valid responses, 0 at padding. scores [B, K] float64   -> [B, K]
 at::Tensor score_targets(const at::Tensor& scores, const at::Tensor& mask, double temperature);
 
-std::unique_ptr<Loss> make_loss_infonca(const InfoncaOptions& options, LossId id);
+// The per-prompt losses and metrics of a batch the registry has validated for `traits`.
+LossOutput loss_infonca(const InfoncaOptions& o, const PreferenceBatch& batch,
+                        const LossTraits& traits, at::Generator& gen);
 
 }  // namespace swepo

@@ -5,16 +5,15 @@
 //
 // Pairs as dpo. Metrics: chosen = {w}, rejected = {l}.
 #pragma once
-#include <memory>
 #include <string>
 
-#include "losses/loss_impl.h"
+#include "losses/loss.h"
 #include "losses/loss_select.h"
 
 namespace swepo {
 
 struct IpoOptions {
-  double beta = 0.1;                     // SPEC.md: every loss's default (IPO's τ)
+  double beta = 0.1;                     // docs/SPEC.md: every loss's default (IPO's τ)
   std::string pairing = "best_vs_random";  // as dpo
   template <class V>
   void visit(V& v) {
@@ -25,6 +24,8 @@ struct IpoOptions {
   }
 };
 
-std::unique_ptr<Loss> make_loss_ipo(const IpoOptions& options, LossId id);
+// The per-prompt losses and metrics of a batch the registry has validated for `traits`.
+LossOutput loss_ipo(const IpoOptions& o, const PreferenceBatch& batch,
+                    const LossTraits& traits, at::Generator& gen);
 
 }  // namespace swepo

@@ -1,4 +1,4 @@
-// SPEC.md's metrics as (sum, count) pairs, computed detached in float64 from which responses a
+// docs/SPEC.md's metrics as (sum, count) pairs, computed detached in float64 from which responses a
 // loss treats as accepted/chosen and rejected, restricted to the prompts it uses.
 //
 // Dimension glossary: B prompts, K response slots per prompt.

@@ -6,14 +6,12 @@
 //
 // Every prompt is used. Metrics: chosen = responses scored above the prompt's mean, rejected = rest.
 #pragma once
-#include <memory>
-
-#include "losses/loss_impl.h"
+#include "losses/loss.h"
 
 namespace swepo {
 
 struct NcaOptions {
-  double beta = 0.1;                // SPEC.md: every loss's default
+  double beta = 0.1;                // docs/SPEC.md: every loss's default
   double reward_temperature = 1.0;  // as infonca
   template <class V>
   void visit(V& v) {
@@ -24,6 +22,8 @@ struct NcaOptions {
   }
 };
 
-std::unique_ptr<Loss> make_loss_nca(const NcaOptions& options, LossId id);
+// The per-prompt losses and metrics of a batch the registry has validated for `traits`.
+LossOutput loss_nca(const NcaOptions& o, const PreferenceBatch& batch,
+                    const LossTraits& traits, at::Generator& gen);
 
 }  // namespace swepo

@@ -1,4 +1,4 @@
-// Implicit scores and masked reductions shared by the losses (SPEC.md section 1).
+// Implicit scores and masked reductions shared by the losses (docs/SPEC.md section 1).
 //
 // Dimension glossary: B prompts, K response slots per prompt.
 // Padding never matters: every helper first replaces padded entries (mask false) with harmless

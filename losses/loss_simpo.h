@@ -5,16 +5,15 @@
 //
 // Pairs as dpo. Metrics (on SimPO's own s): chosen = {w}, rejected = {l}.
 #pragma once
-#include <memory>
 #include <string>
 
-#include "losses/loss_impl.h"
+#include "losses/loss.h"
 #include "losses/loss_select.h"
 
 namespace swepo {
 
 struct SimpoOptions {
-  double beta = 0.1;  // SPEC.md: every loss's default (the SimPO paper tunes β in [2, 2.5])
+  double beta = 0.1;  // docs/SPEC.md: every loss's default (the SimPO paper tunes β in [2, 2.5])
   // SimPO recommends γ/β ≈ 0.5; at the default β = 0.1 that is γ = 0.05.
   double gamma = 0.05;
   std::string pairing = "best_vs_random";  // as dpo
@@ -28,6 +27,8 @@ struct SimpoOptions {
   }
 };
 
-std::unique_ptr<Loss> make_loss_simpo(const SimpoOptions& options, LossId id);
+// The per-prompt losses and metrics of a batch the registry has validated for `traits`.
+LossOutput loss_simpo(const SimpoOptions& o, const PreferenceBatch& batch,
+                      const LossTraits& traits, at::Generator& gen);
 
 }  // namespace swepo

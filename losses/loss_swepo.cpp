@@ -6,47 +6,29 @@
 #include "losses/loss_metrics.h"
 #include "losses/loss_score.h"
 #include "losses/loss_select.h"
-#include "losses/loss_validate.h"
 
 namespace swepo {
-namespace {
 
-class SwepoLoss final : public Loss {
- public:
-  SwepoLoss(SwepoOptions o, LossId id) : o_(std::move(o)), id_(std::move(id)) {}
-  const LossTraits& traits() const override { return id_.traits; }
-
-  LossOutput compute(const PreferenceBatch& batch, at::Generator& gen) const override {
-    validate_batch(batch, id_);
-    at::Tensor s = implicit_scores(batch, o_.beta);                          // [B, K]
-    at::Tensor scores = clean_scores(batch);                                 // [B, K]
-    at::Tensor delta = score_deviation(scores, batch.mask);                  // [B, K] float64
-    at::Tensor u = delta.abs().pow(o_.p);                                    // [B, K]: 0^0 = 1
-    if (o_.weighting == "signed") u = delta.sign() * u;                      // [B, K]
-    at::Tensor log_w = o_.alpha * u;                                         // [B, K] float64, no grad
-    at::Tensor shifted = s + log_w.to(s.scalar_type());                      // [B, K]: s'
-    at::Tensor pos = batch.mask.logical_and(delta.gt(0));                    // [B, K]: Y+
-    at::Tensor neg = batch.mask.logical_and(pos.logical_not());              // [B, K]: Y−
-    at::Tensor used = prompts_used(scores, batch.mask, id_.traits).logical_and(pos.any(1));  // [B]
-    // An unused prompt's Y+ is empty: use its valid set instead so the value stays finite.
-    at::Tensor pos_safe = at::where(used.unsqueeze(1), pos, batch.mask);     // [B, K]
-    at::Tensor raw = -masked_logsumexp(shifted, pos_safe) + masked_logsumexp(shifted, batch.mask);  // [B]
-    auto metrics = metrics_from_sets(s, pos, neg, used);
-    at::Tensor w = log_w.exp();                                              // [B, K] float64
-    metrics["weights/accepted"] = metric_mean(w, pos.logical_and(used.unsqueeze(1)));
-    metrics["weights/rejected"] = metric_mean(w, neg.logical_and(used.unsqueeze(1)));
-    return make_loss_output(raw, used, std::move(metrics));
-  }
-
- private:
-  SwepoOptions o_;
-  LossId id_;
-};
-
-}  // namespace
-
-std::unique_ptr<Loss> make_loss_swepo(const SwepoOptions& options, LossId id) {
-  return std::make_unique<SwepoLoss>(options, std::move(id));
+LossOutput loss_swepo(const SwepoOptions& o, const PreferenceBatch& batch,
+                      const LossTraits& traits, at::Generator& /*gen*/) {
+  at::Tensor s = implicit_scores(batch, o.beta);                        // [B, K]
+  at::Tensor scores = clean_scores(batch);                              // [B, K]
+  at::Tensor delta = score_deviation(scores, batch.mask);               // [B, K] float64
+  at::Tensor u = delta.abs().pow(o.p);                                  // [B, K]: 0^0 = 1
+  if (o.weighting == "signed") u = delta.sign() * u;                    // [B, K]
+  at::Tensor log_w = o.alpha * u;                                       // [B, K] float64, no grad
+  at::Tensor shifted = s + log_w.to(s.scalar_type());                   // [B, K]: s'
+  at::Tensor pos = batch.mask.logical_and(delta.gt(0));                 // [B, K]: Y+
+  at::Tensor neg = batch.mask.logical_and(pos.logical_not());           // [B, K]: Y−
+  at::Tensor used = prompts_used(scores, batch.mask, traits).logical_and(pos.any(1));  // [B]
+  // An unused prompt's Y+ is empty: use its valid set instead so the value stays finite.
+  at::Tensor pos_safe = at::where(used.unsqueeze(1), pos, batch.mask);  // [B, K]
+  at::Tensor raw = -masked_logsumexp(shifted, pos_safe) + masked_logsumexp(shifted, batch.mask);  // [B]
+  auto metrics = metrics_from_sets(s, pos, neg, used);
+  at::Tensor w = log_w.exp();                                           // [B, K] float64
+  metrics["weights/accepted"] = metric_mean(w, pos.logical_and(used.unsqueeze(1)));
+  metrics["weights/rejected"] = metric_mean(w, neg.logical_and(used.unsqueeze(1)));
+  return make_loss_output(raw, used, std::move(metrics));
 }
 
 }  // namespace swepo

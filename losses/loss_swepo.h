@@ -1,6 +1,6 @@
 // swepo: Swepo-dynamic (Gupta et al. 2025, "SWEPO: Simultaneous Weighted Preference Optimization
 // for Group Contrastive Alignment"): responses scored above the prompt's mean against all, each
-// response weighted by how far its score deviates from the mean (SPEC.md section 2).
+// response weighted by how far its score deviates from the mean (docs/SPEC.md section 2).
 //
 //   Δ_i = S_i − S̄,  u_i = |Δ_i|^p (0^0 = 1),  Y+ = {i : Δ_i > 0}
 //   abs:    s'_i = s_i + α u_i           (weight w_i = exp(α u_i))
@@ -10,20 +10,19 @@
 // A prompt whose scores are all equal has an empty Y+ and is skipped. Weights carry no gradient.
 // Metrics: chosen = Y+, rejected = the rest; weights/accepted and weights/rejected = mean w.
 #pragma once
-#include <memory>
 #include <string>
 
-#include "losses/loss_impl.h"
+#include "losses/loss.h"
 
 namespace swepo {
 
 struct SwepoOptions {
-  double beta = 0.1;  // SPEC.md: every loss's default
+  double beta = 0.1;  // docs/SPEC.md: every loss's default
   // α scales the log-weight. The sources we could read state no default; 1.0 (weights e^{u}) is our
   // choice. p = 1 is the paper's best Table-1 row (Swepo-dynamic p=1).
   double alpha = 1.0;
   double p = 1.0;
-  std::string weighting = "abs";  // SPEC.md's default
+  std::string weighting = "abs";  // docs/SPEC.md's default
   template <class V>
   void visit(V& v) {
     v("beta", beta, "β of the implicit reward s = β (log πθ − log πref); > 0");
@@ -38,6 +37,8 @@ struct SwepoOptions {
   }
 };
 
-std::unique_ptr<Loss> make_loss_swepo(const SwepoOptions& options, LossId id);
+// The per-prompt losses and metrics of a batch the registry has validated for `traits`.
+LossOutput loss_swepo(const SwepoOptions& o, const PreferenceBatch& batch,
+                      const LossTraits& traits, at::Generator& gen);
 
 }  // namespace swepo

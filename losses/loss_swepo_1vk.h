@@ -6,14 +6,12 @@
 // Equals infonca with a one-hot target on the best response. Metrics: chosen = {best}, rejected =
 // the other valid responses.
 #pragma once
-#include <memory>
-
-#include "losses/loss_impl.h"
+#include "losses/loss.h"
 
 namespace swepo {
 
 struct Swepo1vkOptions {
-  double beta = 0.1;  // SPEC.md: every loss's default
+  double beta = 0.1;  // docs/SPEC.md: every loss's default
   template <class V>
   void visit(V& v) {
     v("beta", beta, "β of the implicit reward s = β (log πθ − log πref); > 0");
@@ -21,6 +19,8 @@ struct Swepo1vkOptions {
   }
 };
 
-std::unique_ptr<Loss> make_loss_swepo_1vk(const Swepo1vkOptions& options, LossId id);
+// The per-prompt losses and metrics of a batch the registry has validated for `traits`.
+LossOutput loss_swepo_1vk(const Swepo1vkOptions& o, const PreferenceBatch& batch,
+                          const LossTraits& traits, at::Generator& gen);
 
 }  // namespace swepo

@@ -1,9 +1,10 @@
-// Input checks every loss runs before computing (one host sync per checked field).
+// Input checks the registry runs once before a loss computes (one host sync per checked field).
 //
 // Dimension glossary: B prompts, K response slots per prompt.
 #pragma once
+#include <string>
+
 #include "losses/loss.h"
-#include "losses/loss_impl.h"
 
 namespace swepo {
 
@@ -12,6 +13,7 @@ namespace swepo {
 // that needs a reference, scores, lengths); any defined field's shape differs from mask's; a valid
 // entry of a field the loss reads is NaN or inf; a valid length is negative (or zero, for a loss
 // that divides by it); a prompt has fewer than traits.min_k valid responses.
-void validate_batch(const PreferenceBatch& batch, const LossId& id);
+void validate_batch(const PreferenceBatch& batch, const std::string& loss_name,
+                    const LossTraits& traits);
 
 }  // namespace swepo

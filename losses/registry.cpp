@@ -1,25 +1,81 @@
 #include "losses/registry.h"
 
+#include <cmath>
+#include <utility>
+
+#include <fmt/core.h>
+
 #include "core/util/error.h"
 #include "core/util/strings.h"
 #include "losses/loss_dpo.h"
 #include "losses/loss_dpo_all_pairs.h"
 #include "losses/loss_dpo_best_vs_rest.h"
-#include "losses/loss_impl.h"
 #include "losses/loss_infonca.h"
 #include "losses/loss_ipo.h"
 #include "losses/loss_nca.h"
 #include "losses/loss_simpo.h"
 #include "losses/loss_swepo.h"
 #include "losses/loss_swepo_1vk.h"
+#include "losses/loss_validate.h"
 
 namespace swepo {
 namespace {
 
-// One table row: ties an options struct and its factory to a name, a summary and traits.
+// A loss's compute function: per-prompt losses and metrics of an already validated batch.
 template <class Options>
-LossInfo row(const char* name, const char* summary, LossTraits traits,
-             std::unique_ptr<Loss> (*make)(const Options&, LossId)) {
+using ComputeFn = LossOutput (*)(const Options&, const PreferenceBatch&, const LossTraits&,
+                                 at::Generator&);
+
+// The one Loss implementation: a registered row's name and traits, its parsed options and its
+// compute function. Validates the batch against the traits once, then computes.
+template <class Options>
+class RegisteredLoss final : public Loss {
+ public:
+  RegisteredLoss(std::string name, LossTraits traits, Options options, ComputeFn<Options> compute)
+      : name_(std::move(name)), traits_(traits), options_(std::move(options)), compute_(compute) {}
+
+  LossOutput compute(const PreferenceBatch& batch, at::Generator& gen) const override {
+    validate_batch(batch, name_, traits_);
+    return compute_(options_, batch, traits_, gen);
+  }
+  const LossTraits& traits() const override { return traits_; }
+
+ private:
+  std::string name_;  // registry name, used in error messages ("loss 'dpo': ...")
+  LossTraits traits_;
+  Options options_;
+  ComputeFn<Options> compute_;
+};
+
+// Visitor that records each option's resolved value as one-line YAML text; numbers in their
+// shortest round-trip form, as a preset writes them (0.1, not 0.10000000000000001; 1.0 as 1).
+class OptionValues {
+ public:
+  template <class T>
+  void operator()(const char* key, T& value, const char* /*help*/) {
+    values.push_back({key, text(value)});
+  }
+  void choice(const char*, const std::string&, const std::vector<std::string>&) {}
+  void require(bool, const char*, const std::string&) {}
+  std::vector<OptionValue> values;
+
+ private:
+  static std::string text(double x) {
+    if (std::isnan(x)) return ".nan";
+    if (std::isinf(x)) return x > 0 ? ".inf" : "-.inf";
+    return fmt::format("{}", x);
+  }
+  template <class T>
+  static std::string text(const T& x) {
+    YAML::Emitter e;
+    e << YAML::Flow << x;
+    return e.c_str();
+  }
+};
+
+// One table row: ties an options struct and its compute function to a name, a summary and traits.
+template <class Options>
+LossInfo row(const char* name, const char* summary, LossTraits traits, ComputeFn<Options> compute) {
   LossInfo info;
   info.name = name;
   info.summary = summary;
@@ -30,21 +86,32 @@ LossInfo row(const char* name, const char* summary, LossTraits traits,
     defaults.visit(docs);
     return docs.docs;
   };
-  LossId id{name, traits};
-  info.make = [id, make](const YAML::Node& options, const std::string& path, const Origins* origins) {
-    Options o;
-    Fields fields(options, path, origins);
-    o.visit(fields);
-    fields.done();
-    return make(o, id);
+  info.parse = [name = info.name, traits, compute](const YAML::Node& options,
+                                                   const std::string& path, const Origins* origins) {
+    Options o = read_fields<Options>(options, path, origins);
+    OptionValues values;
+    o.visit(values);
+    LossSpec spec;
+    spec.options = std::move(values.values);
+    spec.build = [name, traits, o, compute]() -> std::unique_ptr<Loss> {
+      return std::make_unique<RegisteredLoss<Options>>(name, traits, o, compute);
+    };
+    return spec;
   };
   return info;
 }
 
-//                  needs_reference  needs_scores  needs_lengths  min_k  skips_ties
-constexpr LossTraits kRefScored     {true,           true,         false,         2,     true};
-constexpr LossTraits kRefScoredAll  {true,           true,         false,         2,     false};
-constexpr LossTraits kRefFree       {false,          true,         true,          2,     true};
+// Trait presets, named for what they mean (columns as in LossTraits):
+//   kWithRefSkipTies    reads πref and scores; a prompt whose scores all tie states no preference
+//                       and is skipped (pairwise DPO/IPO, Swepo)
+//   kWithRefKeepTies    reads πref and scores; tied scores give uniform soft targets, so every
+//                       prompt trains (InfoNCA, NCA)
+//   kRefFreeLengthNorm  no πref: the reward is the length-normalised policy log-prob, so it reads
+//                       lengths; ties skipped (SimPO)
+//                         needs_reference  needs_scores  needs_lengths  min_k  skips_ties
+constexpr LossTraits kWithRefSkipTies   {true,           true,         false,         2,     true};
+constexpr LossTraits kWithRefKeepTies   {true,           true,         false,         2,     false};
+constexpr LossTraits kRefFreeLengthNorm {false,          true,         true,          2,     true};
 
 }  // namespace
 
@@ -52,29 +119,29 @@ const std::vector<LossInfo>& loss_registry() {
   static const std::vector<LossInfo> table = {
       row("dpo", "DPO on one (best, other) pair; rejected drawn at random by default "
                  "(Rafailov et al. 2023; Zephyr pairing, Tunstall et al. 2023; cDPO smoothing)",
-          kRefScored, make_loss_dpo),
+          kWithRefSkipTies, loss_dpo),
       row("dpo_best_vs_rest", "DPO averaged over (best, j) for every other j; DPOx3 at K=4 "
                               "(Rafailov et al. 2023; baseline of Gupta et al. 2025)",
-          kRefScored, make_loss_dpo_best_vs_rest),
+          kWithRefSkipTies, loss_dpo_best_vs_rest),
       row("dpo_all_pairs", "DPO averaged over every pair with S_i > S_j (Rafailov et al. 2023; "
                            "all pairs as in Ouyang et al. 2022)",
-          kRefScored, make_loss_dpo_all_pairs),
+          kWithRefSkipTies, loss_dpo_all_pairs),
       row("ipo", "IPO: squared log-ratio margin regressed to 1/(2 beta) (Azar et al. 2024)",
-          kRefScored, make_loss_ipo),
+          kWithRefSkipTies, loss_ipo),
       row("infonca", "InfoNCA: cross-entropy from softmax(S/tau) to softmax(s) (Chen et al. 2024)",
-          kRefScoredAll, make_loss_infonca),
+          kWithRefKeepTies, loss_infonca),
       row("nca", "NCA: per-response sigmoid, pulled by softmax(S/tau), pushed uniformly "
                  "(Chen et al. 2024)",
-          kRefScoredAll, make_loss_nca),
+          kWithRefKeepTies, loss_nca),
       row("swepo_1vk", "Swepo-1-vs-k: best response against all via log-sum-exp "
                        "(Gupta et al. 2025)",
-          kRefScored, make_loss_swepo_1vk),
+          kWithRefSkipTies, loss_swepo_1vk),
       row("swepo", "Swepo-dynamic: above-mean responses against all, weighted by exp(alpha "
                    "|S - mean|^p) (Gupta et al. 2025)",
-          kRefScored, make_loss_swepo),
+          kWithRefSkipTies, loss_swepo),
       row("simpo", "SimPO: reference-free length-normalised reward with margin gamma "
                    "(Meng et al. 2024)",
-          kRefFree, make_loss_simpo),
+          kRefFreeLengthNorm, loss_simpo),
   };
   return table;
 }
@@ -93,7 +160,16 @@ const LossInfo& find_loss(const std::string& name) {
                   "; valid: " + join(names, ", "));
 }
 
-std::unique_ptr<Loss> make_loss(const YAML::Node& loss_cfg, const Origins* origins) {
+const std::string& LossSpec::name() const { return info->name; }
+
+YAML::Node LossSpec::to_yaml() const {
+  YAML::Node node(YAML::NodeType::Map);
+  node["name"] = info->name;
+  for (const auto& o : options) node[o.key] = YAML::Load(o.value);
+  return node;
+}
+
+LossSpec parse_loss_spec(const YAML::Node& loss_cfg, const Origins* origins) {
   if (!loss_cfg || !loss_cfg.IsMap())
     throw UserError("config key 'loss'" + origin_of(origins, "loss") +
                     ": expected a mapping {name: <loss>, <options>}, got '" +
@@ -106,7 +182,13 @@ std::unique_ptr<Loss> make_loss(const YAML::Node& loss_cfg, const Origins* origi
   YAML::Node options(YAML::NodeType::Map);  // the section without `name`
   for (const auto& kv : loss_cfg)
     if (kv.first.as<std::string>() != "name") options[kv.first.as<std::string>()] = kv.second;
-  return info.make(options, "loss", origins);
+  LossSpec spec = info.parse(options, "loss", origins);
+  spec.info = &info;
+  return spec;
+}
+
+std::unique_ptr<Loss> make_loss(const YAML::Node& loss_cfg, const Origins* origins) {
+  return parse_loss_spec(loss_cfg, origins).make();
 }
 
 }  // namespace swepo

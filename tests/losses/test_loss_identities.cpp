@@ -1,4 +1,4 @@
-// SPEC.md section 2's identities and gradient signs, and numerical stability.
+// docs/SPEC.md section 2's identities and gradient signs, and numerical stability.
 #include <gtest/gtest.h>
 
 #include <cmath>
