@@ -10,13 +10,13 @@
 // (.gp) beside it and renders the PNG with gnuplot (optional; gnuplot-nox in scripts/setup.sh).
 #include <iostream>
 
-#include <boost/program_options.hpp>
 
 #include "analysis/plot/plot_chart.h"
 #include "analysis/plot/plot_data.h"
 #include "analysis/plot/plot_gnuplot.h"
 #include "analysis/report/report_build.h"
 #include "analysis/report/report_spec.h"
+#include "apps/cli_args.h"
 #include "apps/commands.h"
 #include "core/store/store.h"
 #include "core/util/error.h"
@@ -26,7 +26,6 @@
 namespace swepo::cli {
 
 int cmd_plot(const Args& args) {
-  namespace po = boost::program_options;
   std::string db = kStoreDefaultPath, kind, table, out, tables_dir, metric, group_by = "loss.name";
   std::string band = "minmax";
   std::vector<std::string> where;
@@ -50,12 +49,7 @@ int cmd_plot(const Args& args) {
   po::positional_options_description pos;
   pos.add("kind", 1).add("table", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (!cli_parse(args, desc, vm, &pos)) return 0;
   if (kind != "curves" && kind != "bars")
     throw UserError(kind.empty() ? "give a plot KIND: curves or bars"
                                  : "unknown plot kind '" + kind + "'; valid: curves, bars");

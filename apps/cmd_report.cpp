@@ -8,12 +8,12 @@
 // FINISHED runs with n; no matching run shows as missing, never as zero.
 #include <iostream>
 
-#include <boost/program_options.hpp>
 
 #include "analysis/report/report_build.h"
 #include "analysis/report/report_data.h"
 #include "analysis/report/report_spec.h"
 #include "analysis/report/report_table.h"
+#include "apps/cli_args.h"
 #include "apps/commands.h"
 #include "core/store/store.h"
 #include "core/util/error.h"
@@ -23,7 +23,6 @@
 namespace swepo::cli {
 
 int cmd_report(const Args& args) {
-  namespace po = boost::program_options;
   std::string db = kStoreDefaultPath, table, format = "md", out, tables_dir, group_by, metric;
   std::string decoding = report::kDecodingAuto;
   std::vector<std::string> where;
@@ -51,12 +50,7 @@ int cmd_report(const Args& args) {
   po::positional_options_description pos;
   pos.add("table", 1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (!cli_parse(args, desc, vm, &pos)) return 0;
   const bool adhoc = vm.count("group-by") || vm.count("metric");
   if (adhoc && !table.empty()) throw UserError("give either TABLE or --group-by/--metric, not both");
   if (!adhoc && table.empty())

@@ -12,6 +12,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "apps/cli_args.h"
 #include "apps/commands.h"
 #include "core/config/emit.h"
 #include "core/store/store.h"
@@ -47,12 +48,8 @@ int cmd_run(const Args& args) {
   po::positional_options_description pos;
   pos.add("overrides", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-  if (vm.count("help")) {
-    std::cout << opts << "\nexit codes: 0 success, 2 config or input error, 1 internal error\n";
+  if (!cli_parse(args, opts, vm, &pos, "", "exit codes: 0 success, 2 config or input error, 1 internal error\n"))
     return 0;
-  }
-  po::notify(vm);
   if (no_db && vm.count("db") && !vm["db"].defaulted())
     throw UserError("--db and --no-db contradict each other");
   if (no_db && run_id >= 0) throw UserError("--run-id needs a results store (drop --no-db)");

@@ -10,10 +10,10 @@
 #include <iostream>
 #include <sstream>
 
-#include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
 #include "analysis/metrics/length_controlled.h"
+#include "apps/cli_args.h"
 #include "apps/commands.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
@@ -76,7 +76,6 @@ std::vector<metrics::LcRow> read_rows(const std::string& path, const std::string
 }  // namespace
 
 int cmd_winrate(const Args& args) {
-  namespace po = boost::program_options;
   std::string input, glm = "length_controlled_v1";
   double lambda = 0.2;
   po::options_description desc(
@@ -89,12 +88,7 @@ int cmd_winrate(const Args& args) {
       "length_controlled_v1 | length_controlled_noreg | length_controlled_minimal")(
       "lambda", po::value(&lambda)->default_value(lambda, "0.2"), "weight of the regularisation rows (v1: lambda/2 each)");
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(desc).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (!cli_parse(args, desc, vm)) return 0;
   if (input.empty()) throw UserError("--input is required (see swepo winrate --help)");
   metrics::check_glm_name(glm);
   const auto rows = read_rows(input, glm);

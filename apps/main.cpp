@@ -1,14 +1,11 @@
 // swepo: command-line entry point. Dispatches to the subcommands in apps/commands.cpp.
-#include <cstdio>
-#include <exception>
 #include <iostream>
 #include <string>
 
-#include <boost/program_options/errors.hpp>
 #include <fmt/core.h>
 
+#include "apps/cli_args.h"
 #include "apps/commands.h"
-#include "core/util/error.h"
 #include "core/util/strings.h"
 
 namespace {
@@ -33,20 +30,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> names;
   for (const auto& c : swepo::cli::commands()) {
     names.push_back(c.name);
-    if (name != c.name) continue;
-    try {
-      return c.run(args);
-    } catch (const swepo::UserError& e) {
-      std::cerr << "swepo " << name << ": error: " << e.what() << "\n";
-      return 2;
-    } catch (const boost::program_options::error& e) {
-      std::cerr << "swepo " << name << ": usage error: " << e.what() << " (see swepo " << name
-                << " --help)\n";
-      return 2;
-    } catch (const std::exception& e) {
-      std::cerr << "swepo " << name << ": internal error: " << e.what() << "\n";
-      return 1;
-    }
+    if (name == c.name) return swepo::cli::cli_call(name, c.run, args);
   }
   std::cerr << "swepo: unknown command '" << name << "'" << swepo::did_you_mean(name, names)
             << "; valid: " << swepo::join(names, ", ") << "\n";

@@ -7,7 +7,7 @@
 #include "core/config/fields.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
-#include "sweeps/sweep_syntax.h"
+#include "core/config/sweep_syntax.h"
 
 namespace swepo {
 

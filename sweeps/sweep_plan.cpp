@@ -11,9 +11,10 @@
 
 namespace swepo {
 
-SweepComposeFn sweep_composer(const std::string& conf_dir, SweepValidateFn validate) {
-  return [conf_dir, validate](const std::vector<std::string>& overrides) {
-    ComposedConfig c = compose_config(conf_dir, overrides);
+SweepComposeFn sweep_composer(const std::string& conf_dir, SweepValidateFn validate,
+                              ConfigSchemaFn schema) {
+  return [conf_dir, validate, schema](const std::vector<std::string>& overrides) {
+    ComposedConfig c = compose_config(conf_dir, overrides, "config", schema);
     if (validate) validate(c);
     RunSpec s;
     s.overrides = overrides;

@@ -9,10 +9,10 @@
 
 #include "core/store/store.h"
 #include "sweeps/sweep_file.h"
+#include "core/config/compose.h"  // ComposedConfig, ConfigSchemaFn
 
 namespace swepo {
 
-struct ComposedConfig;
 
 struct PlannedJob {
   SweepJob job;
@@ -24,8 +24,10 @@ using SweepComposeFn = std::function<RunSpec(const std::vector<std::string>& ove
 // Extra validation of a composed config (e.g. the pipeline's typed structs); throws UserError.
 using SweepValidateFn = std::function<void(const ComposedConfig&)>;
 
-// compose_config(conf_dir, overrides) + `validate`; the seed is the config's top-level `seed`.
-SweepComposeFn sweep_composer(const std::string& conf_dir, SweepValidateFn validate = {});
+// compose_config(conf_dir, overrides, schema) + `validate`; the seed is the config's top-level
+// `seed`. `schema` supplies the typed defaults the files leave out (core/config/compose.h).
+SweepComposeFn sweep_composer(const std::string& conf_dir, SweepValidateFn validate = {},
+                              ConfigSchemaFn schema = {});
 
 // Composes every job; the first error names the file, the job number, its overrides and the key.
 // Two jobs resolving to the same config and seed are an error too.

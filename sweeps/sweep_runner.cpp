@@ -1,26 +1,22 @@
 #include "sweeps/sweep_runner.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <csignal>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
+#include <utility>
 
-#include <fcntl.h>
 #include <fmt/core.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "core/store/store_run.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
 #include "core/util/strings.h"
+#include "sweeps/sweep_process.h"
 
 namespace swepo {
 namespace fs = std::filesystem;
@@ -32,11 +28,7 @@ namespace {
 // True when the run's process was on this host and no longer exists (or is a zombie).
 bool process_gone_here(const RunRow& r) {
   if (!r.pid || *r.pid <= 0 || r.host != provenance_host()) return false;
-  if (::kill(static_cast<pid_t>(*r.pid), 0) != 0) return errno == ESRCH;
-  std::ifstream stat("/proc/" + std::to_string(*r.pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');
-  return close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'Z';
+  return process_gone(*r.pid);
 }
 
 }  // namespace
@@ -138,34 +130,12 @@ void sweep_dry_run(std::ostream& out, Store* store, const SweepSpec& spec,
 }
 
 // ---- running ------------------------------------------------------------------------------------
+//
+// sweep_run() reads top to bottom: register, decide what runs, share out the machine, then loop:
+// launch into free slots, wait for a signal or a child (100 ms), finish what exited, enforce the
+// time limits, refresh heartbeats. Process plumbing is in sweep_process.h.
 
 namespace {
-
-std::string signal_name(int sig) {
-  switch (sig) {
-    case SIGKILL: return "SIGKILL";
-    case SIGTERM: return "SIGTERM";
-    case SIGINT: return "SIGINT";
-    case SIGHUP: return "SIGHUP";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    default: return "signal " + std::to_string(sig);
-  }
-}
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    int sig = WTERMSIG(status);
-    std::string s = "killed by signal " + std::to_string(sig) + " (" + signal_name(sig) + ")";
-    if (WCOREDUMP(status)) s += ", core dumped";
-    return s;
-  }
-  return "status " + std::to_string(status);
-}
 
 // The last `max_lines` lines of a file (at most the last 8 KiB).
 std::string file_tail(const std::string& path, int max_lines = 20) {
@@ -182,12 +152,6 @@ std::string file_tail(const std::string& path, int max_lines = 20) {
   return text;
 }
 
-std::string self_exe() {
-  std::error_code ec;
-  auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? "/proc/self/exe" : p.string();
-}
-
 std::string hms(double s) {
   if (s < 0 || s > 1e8) return "?";
   if (s < 60) return fmt::format("{:.1f}s", s);
@@ -196,6 +160,7 @@ std::string hms(double s) {
   return fmt::format("{}h{:02d}m", t / 3600, static_cast<int>((t / 60) % 60));
 }
 
+// A job running in a worker slot.
 struct Active {
   size_t job = 0;  // index into jobs
   int64_t run = 0;
@@ -206,290 +171,308 @@ struct Active {
   bool term_sent = false, kill_sent = false;
 };
 
-struct Launch {
-  std::vector<std::string> argv;
-  std::vector<std::pair<std::string, std::string>> env;
-  std::string out_path, err_path;
+// What one sweep_run() call shares among its steps.
+struct SweepRun {
+  SweepRun(Store& store_, const SweepSpec& spec_, const std::vector<PlannedJob>& jobs_, SweepRunOptions opt_,
+           std::ostream& log_)
+      : store(store_), spec(spec_), jobs(jobs_), opt(std::move(opt_)), log(log_),
+        db_abs(fs::absolute(store.path()).string()),
+        conf_abs(opt.conf_dir.empty() ? "" : fs::absolute(opt.conf_dir).string()) {}
+
+  Store& store;
+  const SweepSpec& spec;
+  const std::vector<PlannedJob>& jobs;
+  SweepRunOptions opt;       // resolved: job_cmd and log_dir filled in
+  std::ostream& log;
+  std::string db_abs, conf_abs;
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+
+  SweepRegistration reg;
+  std::vector<size_t> queue;  // indices into jobs, in launch order
+  size_t next = 0, completed = 0;
+  int threads = 1;            // CPU threads per job
+  std::vector<std::string> gpus;
+  Provenance prov;
+  std::vector<std::optional<Active>> slots;  // one per worker
+  SweepRunSummary sum;
+  int interrupted = 0;        // the first SIGINT/SIGTERM/SIGHUP, 0 if none
+  double interrupt_time = 0;
+
+  double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+  size_t running() const {
+    return static_cast<size_t>(std::count_if(slots.begin(), slots.end(), [](const auto& s) { return s.has_value(); }));
+  }
 };
 
-pid_t spawn(const Launch& l, const sigset_t& child_mask, pid_t parent) {
-  std::vector<char*> argv;
-  for (const auto& a : l.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
-  if (pid > 0) {
-    ::setpgid(pid, pid);  // also done by the child: whichever runs first
-    return pid;
+SweepRunOptions resolve_options(const SweepRunOptions& in, Store& store, const SweepSpec& spec) {
+  SweepRunOptions opt = in;
+  if (opt.jobs < 1) throw UserError("--jobs must be at least 1, got " + std::to_string(opt.jobs));
+  if (opt.job_cmd.empty()) opt.job_cmd = {process_self_exe(), "run"};
+  if (opt.log_dir.empty())
+    opt.log_dir = (fs::path(fs::absolute(store.path()).string()).parent_path() / "logs" / spec.name).string();
+  make_dirs(opt.log_dir);
+  return opt;
+}
+
+// Decide: the jobs that run now, in order; counts and reports the ones skipped.
+std::vector<size_t> jobs_decide(SweepRun& r) {
+  std::vector<size_t> queue;
+  double now = store_now();
+  for (size_t i = 0; i < r.jobs.size(); ++i) {
+    std::string why;
+    const int64_t run = r.reg.run_ids[i];
+    const int64_t number = r.jobs[i].job.number;
+    switch (sweep_action(r.store.run_get(run), r.opt, now, &why)) {
+      case SweepAction::Run: queue.push_back(i); break;
+      case SweepAction::Rerun:
+        r.log << fmt::format("job {} (run {}): {}\n", number, run, why);
+        queue.push_back(i);
+        break;
+      case SweepAction::SkipFinished: ++r.sum.skipped_finished; break;
+      case SweepAction::SkipFailed:
+        ++r.sum.failed;
+        r.log << fmt::format("job {} (run {}): FAILED before; not rerun without --retry-failed\n", number, run);
+        break;
+      case SweepAction::SkipRunningElsewhere:
+        ++r.sum.elsewhere;
+        r.log << fmt::format("job {} (run {}): {}\n", number, run, why);
+        break;
+    }
   }
-  // Child: own process group (the runner forwards signals), die with the runner.
-  ::setpgid(0, 0);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) ::_exit(126);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE}) ::signal(sig, SIG_DFL);
-  ::sigprocmask(SIG_SETMASK, &child_mask, nullptr);
-  int out = ::open(l.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  int err = ::open(l.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (out < 0 || err < 0) ::_exit(125);
-  ::dup2(devnull, 0);
-  ::dup2(out, 1);
-  ::dup2(err, 2);
-  for (const auto& [k, v] : l.env) ::setenv(k.c_str(), v.c_str(), 1);
-  ::execvp(argv[0], argv.data());
-  std::string msg = std::string("swepo sweep: cannot execute '") + argv[0] + "': " + std::strerror(errno) + "\n";
-  ssize_t ignored = ::write(2, msg.data(), msg.size());
-  (void)ignored;
-  ::_exit(127);
+  return queue;
+}
+
+// Resources per worker slot: the slots themselves, CPU threads each, the GPUs to share out.
+void workers_setup(SweepRun& r) {
+  const size_t to_run = r.queue.size();
+  int workers = static_cast<int>(std::max<size_t>(1, std::min<size_t>(r.opt.jobs, to_run)));
+  int threads_total = r.opt.threads_total > 0 ? r.opt.threads_total
+                                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  r.threads = std::max(1, threads_total / workers);
+  r.gpus = sweep_detect_gpus();
+  if (!r.gpus.empty() && workers > static_cast<int>(r.gpus.size()))
+    r.log << fmt::format("note: {} workers share {} GPU(s)\n", workers, r.gpus.size());
+  r.slots.resize(workers);
+}
+
+void progress(SweepRun& r, const std::string& line) {
+  const size_t to_run = r.queue.size();
+  double el = r.elapsed();
+  size_t left = to_run - r.completed;
+  std::string eta = r.completed ? hms(el / r.completed * left) : "?";
+  r.log << fmt::format("[{}/{}] {} | done {}, failed {}, killed {}, running {}, queued {} | elapsed {}, ETA {}\n",
+                       r.completed, to_run, line, r.sum.finished, r.sum.failed, r.sum.killed, r.running(),
+                       to_run - r.next, hms(el), eta)
+        << std::flush;
+}
+
+// The job's command line, environment and log files (see sweep_runner.h).
+ProcessLaunch job_command(const SweepRun& r, int slot, const PlannedJob& p, int64_t run, std::string* device) {
+  ProcessLaunch l;
+  l.argv = r.opt.job_cmd;
+  l.argv.push_back("--db");
+  l.argv.push_back(r.db_abs);
+  l.argv.push_back("--run-id");
+  l.argv.push_back(std::to_string(run));
+  if (!r.conf_abs.empty()) {
+    l.argv.push_back("--conf");
+    l.argv.push_back(r.conf_abs);
+  }
+  for (const auto& o : p.job.overrides) l.argv.push_back(o);
+  l.out_path = (fs::path(r.opt.log_dir) / fmt::format("run-{}.out", run)).string();
+  l.err_path = (fs::path(r.opt.log_dir) / fmt::format("run-{}.err", run)).string();
+  std::string t = std::to_string(r.threads);
+  l.env = {{"SWEPO_DB", r.db_abs},       {"SWEPO_RUN_ID", std::to_string(run)},
+           {"SWEPO_SWEEP", r.spec.name}, {"SWEPO_JOB", std::to_string(p.job.number)},
+           {"SWEPO_THREADS", t},         {"OMP_NUM_THREADS", t},
+           {"MKL_NUM_THREADS", t}};
+  *device = "cpu";
+  if (!r.gpus.empty()) {
+    const std::string& g = r.gpus[slot % r.gpus.size()];
+    l.env.push_back({"CUDA_VISIBLE_DEVICES", g});
+    *device = "gpu " + g;
+  }
+  return l;
+}
+
+// Launch: jobs[i] into the free `slot`, RUNNING in the store before its process exists (so the
+// child never races the runner's bookkeeping).
+void job_launch(SweepRun& r, const ProcessSignals& signals, int slot, size_t i) {
+  const PlannedJob& p = r.jobs[i];
+  const int64_t run = r.reg.run_ids[i];
+  std::string device;
+  ProcessLaunch l = job_command(r, slot, p, run, &device);
+  try {
+    run_launch(r.store, run, 0, device, r.prov);
+  } catch (const StoreError& e) {  // e.g. another runner finished it meanwhile
+    r.log << fmt::format("job {} (run {}): not started: {}\n", p.job.number, run, e.what());
+    ++r.completed;
+    ++r.sum.elsewhere;
+    return;
+  }
+  pid_t pid = signals.spawn(l);
+  run_set_pid(r.store, run, pid);
+  r.slots[slot] = Active{i, run, pid, r.elapsed(), l.out_path, l.err_path};
+}
+
+// Records how the job ended in the store and the summary; returns its progress line.
+std::string job_record_outcome(SweepRun& r, const Active& a, int status) {
+  const PlannedJob& p = r.jobs[a.job];
+  auto row = r.store.run_get(a.run);
+  std::string st = row ? row->status : "";
+  std::string how = process_describe_status(status);
+  double secs = r.elapsed() - a.started;
+  if (st == kRunFinished) {
+    ++r.sum.finished;
+    std::string line = fmt::format("job {} FINISHED in {} (run {})", p.job.number, hms(secs), a.run);
+    if (!process_exited_ok(status)) line += " [then " + how + "]";
+    return line;
+  }
+  if (r.interrupted) {
+    run_kill(r.store, a.run, "interrupted by " + process_signal_name(r.interrupted) + " (" + how + ")");
+    ++r.sum.killed;
+    return fmt::format("job {} KILLED (run {}): interrupted", p.job.number, a.run);
+  }
+  if (a.timed_out) {
+    std::string tail = file_tail(a.err_path);
+    run_fail(r.store, a.run, fmt::format("timed out after {:.0f} s (job timeout); {}{}", r.opt.job_timeout_s, how,
+                                         tail.empty() ? "" : "\n--- stderr tail ---\n" + tail));
+    ++r.sum.failed;
+    return fmt::format("job {} FAILED (run {}): timed out after {}", p.job.number, a.run, hms(secs));
+  }
+  if (process_exited_ok(status) && st == kRunRunning) {
+    run_finish(r.store, a.run, {});
+    ++r.sum.finished;
+    return fmt::format("job {} FINISHED in {} (run {}; recorded by the runner)", p.job.number, hms(secs), a.run);
+  }
+  if (process_killed_by(status, SIGKILL)) {
+    run_kill(r.store, a.run, how + " (out of memory or killed externally); rerun on resume");
+    ++r.sum.killed;
+    return fmt::format("job {} KILLED (run {}): {}", p.job.number, a.run, how);
+  }
+  std::string tail = file_tail(a.err_path);
+  std::string err = (st == kRunFailed && row && !row->error.empty()) ? row->error + " (" + how + ")" : how;
+  if (!tail.empty()) err += "\n--- stderr tail ---\n" + tail;
+  run_fail(r.store, a.run, err);
+  ++r.sum.failed;
+  std::string first =
+      tail.empty() ? "" : ": " + trim(tail.substr(tail.rfind('\n') == std::string::npos ? 0 : tail.rfind('\n') + 1));
+  return fmt::format("job {} FAILED (run {}): {}{}", p.job.number, a.run, how, first);
+}
+
+// Finish: the job in `slot` exited with `status`; free the slot, record the outcome and logs.
+void job_finish(SweepRun& r, int slot, int status) {
+  Active a = *r.slots[slot];
+  r.slots[slot].reset();
+  process_group_kill(a.pid);  // stragglers of the job's process group
+  ++r.completed;
+  std::string line = job_record_outcome(r, a, status);
+  run_add_artifacts(r.store, a.run, {{"stdout", a.out_path, ""}, {"stderr", a.err_path, ""}});
+  progress(r, line);
+}
+
+// SIGINT/SIGTERM/SIGHUP: the first stops launching and sends SIGTERM, the next one SIGKILL.
+void jobs_interrupt(SweepRun& r, int sig) {
+  if (!r.interrupted) {
+    r.interrupted = sig;
+    r.interrupt_time = r.elapsed();
+    r.log << fmt::format("{}: stopping {} running job(s) (again to kill at once)\n", process_signal_name(sig),
+                         r.running())
+          << std::flush;
+    for (auto& s : r.slots)
+      if (s) {
+        process_group_terminate(s->pid);
+        s->term_sent = true;
+      }
+    return;
+  }
+  for (auto& s : r.slots)
+    if (s && !s->kill_sent) {
+      process_group_kill(s->pid);
+      s->kill_sent = true;
+    }
+}
+
+// Reaps whatever exited (only our own children, by pid).
+void jobs_reap(SweepRun& r) {
+  for (int s = 0; s < static_cast<int>(r.slots.size()); ++s) {
+    if (!r.slots[s]) continue;
+    int status = 0;
+    if (process_reap(r.slots[s]->pid, &status)) job_finish(r, s, status);
+  }
+}
+
+// SIGKILL for a job past --job-timeout, and for every job kill_grace_s after an interrupt.
+void jobs_enforce_limits(SweepRun& r, double el) {
+  for (auto& s : r.slots) {
+    if (!s) continue;
+    if (r.opt.job_timeout_s > 0 && !s->timed_out && el - s->started > r.opt.job_timeout_s) {
+      s->timed_out = true;
+      process_group_kill(s->pid);
+      s->kill_sent = true;
+    }
+    if (r.interrupted && !s->kill_sent && el - r.interrupt_time > r.opt.kill_grace_s) {
+      process_group_kill(s->pid);
+      s->kill_sent = true;
+    }
+  }
+}
+
+void jobs_heartbeat(SweepRun& r) {
+  std::vector<int64_t> ids;
+  for (const auto& s : r.slots)
+    if (s) ids.push_back(s->run);
+  run_heartbeat_many(r.store, ids);
+}
+
+void log_summary(SweepRun& r) {
+  const SweepRunSummary& sum = r.sum;
+  r.log << fmt::format("sweep '{}' {}: {} jobs: {} finished ({} before, {} now), {} failed, {} killed{} in {}\n",
+                       r.spec.name, r.interrupted ? "interrupted" : "done", sum.total,
+                       sum.skipped_finished + sum.finished, sum.skipped_finished, sum.finished, sum.failed,
+                       sum.killed, sum.elsewhere ? fmt::format(", {} running elsewhere", sum.elsewhere) : "",
+                       hms(sum.seconds));
+  if (sum.failed) r.log << "failed jobs: see `swepo runs --db " << r.store.path() << " --sweep " << r.spec.name
+                        << " --status FAILED`; rerun them with --retry-failed\n";
+  if (sum.killed && !r.interrupted) r.log << "killed jobs rerun when the same command is run again\n";
 }
 
 }  // namespace
 
 SweepRunSummary sweep_run(Store& store, const SweepSpec& spec, const std::vector<PlannedJob>& jobs,
                           const SweepRunOptions& opt_in) {
-  SweepRunOptions opt = opt_in;
-  std::ostream& log = opt.log ? *opt.log : std::cerr;
-  if (opt.jobs < 1) throw UserError("--jobs must be at least 1, got " + std::to_string(opt.jobs));
-  if (opt.job_cmd.empty()) opt.job_cmd = {self_exe(), "run"};
-  std::string db_abs = fs::absolute(store.path()).string();
-  if (opt.log_dir.empty())
-    opt.log_dir = (fs::path(db_abs).parent_path() / "logs" / spec.name).string();
-  make_dirs(opt.log_dir);
-  std::string conf_abs = opt.conf_dir.empty() ? "" : fs::absolute(opt.conf_dir).string();
+  SweepRun r(store, spec, jobs, resolve_options(opt_in, store, spec), opt_in.log ? *opt_in.log : std::cerr);
+  r.sum.total = static_cast<int>(jobs.size());
 
-  auto t0 = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  r.reg = sweep_register(store, spec, jobs);
+  for (const auto& c : r.reg.changes) r.log << "sweep '" << spec.name << "' changed since its last run: " << c << "\n";
+  r.queue = jobs_decide(r);
+  r.log << fmt::format("sweep '{}': {} jobs, {} finished before, {} to run with {} worker(s)\n", spec.name,
+                       jobs.size(), r.sum.skipped_finished, r.queue.size(), r.opt.jobs);
+  workers_setup(r);
+  r.prov = provenance_collect();  // before any child exists (it may run git)
 
-  SweepRunSummary sum;
-  sum.total = static_cast<int>(jobs.size());
-  SweepRegistration reg = sweep_register(store, spec, jobs);
-  for (const auto& c : reg.changes) log << "sweep '" << spec.name << "' changed since its last run: " << c << "\n";
-
-  // Decide what runs.
-  std::vector<size_t> queue;
-  double now = store_now();
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    std::string why;
-    SweepAction a = sweep_action(store.run_get(reg.run_ids[i]), opt, now, &why);
-    switch (a) {
-      case SweepAction::Run: queue.push_back(i); break;
-      case SweepAction::Rerun:
-        log << fmt::format("job {} (run {}): {}\n", jobs[i].job.number, reg.run_ids[i], why);
-        queue.push_back(i);
-        break;
-      case SweepAction::SkipFinished: ++sum.skipped_finished; break;
-      case SweepAction::SkipFailed:
-        ++sum.failed;
-        log << fmt::format("job {} (run {}): FAILED before; not rerun without --retry-failed\n",
-                           jobs[i].job.number, reg.run_ids[i]);
-        break;
-      case SweepAction::SkipRunningElsewhere:
-        ++sum.elsewhere;
-        log << fmt::format("job {} (run {}): {}\n", jobs[i].job.number, reg.run_ids[i], why);
-        break;
-    }
-  }
-  const size_t to_run = queue.size();
-  log << fmt::format("sweep '{}': {} jobs, {} finished before, {} to run with {} worker(s)\n", spec.name,
-                     jobs.size(), sum.skipped_finished, to_run, opt.jobs);
-  // Resources per worker slot.
-  int workers = static_cast<int>(std::max<size_t>(1, std::min<size_t>(opt.jobs, to_run)));
-  int threads_total = opt.threads_total > 0 ? opt.threads_total
-                                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  int threads = std::max(1, threads_total / workers);
-  std::vector<std::string> gpus = sweep_detect_gpus();
-  if (!gpus.empty() && workers > static_cast<int>(gpus.size()))
-    log << fmt::format("note: {} workers share {} GPU(s)\n", workers, gpus.size());
-  Provenance prov = provenance_collect();  // before any child exists (it may run git)
-
-  // Signals: block them and wait synchronously (sigtimedwait), restore on return.
-  sigset_t mask, old_mask;
-  sigemptyset(&mask);
-  for (int sig : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, sig);
-  ::sigprocmask(SIG_BLOCK, &mask, &old_mask);
-  struct RestoreMask {
-    sigset_t m;
-    ~RestoreMask() { ::sigprocmask(SIG_SETMASK, &m, nullptr); }
-  } restore{old_mask};
-
-  std::vector<std::optional<Active>> slots(workers);
-  size_t next = 0, completed = 0;
-  double last_heartbeat = elapsed();
-  const pid_t self = ::getpid();
-
-  auto progress = [&](const std::string& line) {
-    size_t running = 0;
-    for (const auto& s : slots) running += s.has_value();
-    double el = elapsed();
-    size_t left = to_run - completed;
-    std::string eta = completed ? hms(el / completed * left) : "?";
-    log << fmt::format("[{}/{}] {} | done {}, failed {}, killed {}, running {}, queued {} | elapsed {}, ETA {}\n",
-                       completed, to_run, line, sum.finished, sum.failed, sum.killed, running,
-                       to_run - next, hms(el), eta)
-        << std::flush;
-  };
-
-  auto launch = [&](int slot, size_t i) {
-    const PlannedJob& p = jobs[i];
-    int64_t run = reg.run_ids[i];
-    Launch l;
-    l.argv = opt.job_cmd;
-    for (const char* a : {"--db"}) l.argv.push_back(a);
-    l.argv.push_back(db_abs);
-    l.argv.push_back("--run-id");
-    l.argv.push_back(std::to_string(run));
-    if (!conf_abs.empty()) {
-      l.argv.push_back("--conf");
-      l.argv.push_back(conf_abs);
-    }
-    for (const auto& o : p.job.overrides) l.argv.push_back(o);
-    l.out_path = (fs::path(opt.log_dir) / fmt::format("run-{}.out", run)).string();
-    l.err_path = (fs::path(opt.log_dir) / fmt::format("run-{}.err", run)).string();
-    std::string t = std::to_string(threads);
-    l.env = {{"SWEPO_DB", db_abs},          {"SWEPO_RUN_ID", std::to_string(run)},
-             {"SWEPO_SWEEP", spec.name},    {"SWEPO_JOB", std::to_string(p.job.number)},
-             {"SWEPO_THREADS", t},          {"OMP_NUM_THREADS", t},
-             {"MKL_NUM_THREADS", t}};
-    std::string device = "cpu";
-    if (!gpus.empty()) {
-      const std::string& g = gpus[slot % gpus.size()];
-      l.env.push_back({"CUDA_VISIBLE_DEVICES", g});
-      device = "gpu " + g;
-    }
-    // RUNNING before the child exists, so the child never races the runner's bookkeeping.
-    try {
-      run_launch(store, run, 0, device, prov);
-    } catch (const StoreError& e) {  // e.g. another runner finished it meanwhile
-      log << fmt::format("job {} (run {}): not started: {}\n", p.job.number, run, e.what());
-      ++completed;
-      ++sum.elsewhere;
-      return;
-    }
-    pid_t pid = spawn(l, old_mask, self);
-    {
-      Stmt u(store.db(), "UPDATE runs SET pid = ? WHERE id = ?");
-      u.bind(1, static_cast<int64_t>(pid)).bind(2, run).run();
-    }
-    slots[slot] = Active{i, run, pid, elapsed(), l.out_path, l.err_path};
-  };
-
-  int interrupted = 0;
-  double interrupt_time = 0;
-
-  auto finish_job = [&](int slot, int status) {
-    Active a = *slots[slot];
-    slots[slot].reset();
-    ::kill(-a.pid, SIGKILL);  // stragglers of the job's process group
-    ++completed;
-    const PlannedJob& p = jobs[a.job];
-    auto row = store.run_get(a.run);
-    std::string st = row ? row->status : "";
-    std::string how = describe_status(status);
-    double secs = elapsed() - a.started;
-    std::string line;
-    if (st == kRunFinished) {
-      ++sum.finished;
-      line = fmt::format("job {} FINISHED in {} (run {})", p.job.number, hms(secs), a.run);
-      if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) line += " [then " + how + "]";
-    } else if (interrupted) {
-      run_kill(store, a.run, "interrupted by " + signal_name(interrupted) + " (" + how + ")");
-      ++sum.killed;
-      line = fmt::format("job {} KILLED (run {}): interrupted", p.job.number, a.run);
-    } else if (a.timed_out) {
-      std::string tail = file_tail(a.err_path);
-      run_fail(store, a.run, fmt::format("timed out after {:.0f} s (job timeout); {}{}", opt.job_timeout_s, how,
-                                         tail.empty() ? "" : "\n--- stderr tail ---\n" + tail));
-      ++sum.failed;
-      line = fmt::format("job {} FAILED (run {}): timed out after {}", p.job.number, a.run, hms(secs));
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && st == kRunRunning) {
-      run_finish(store, a.run, {});
-      ++sum.finished;
-      line = fmt::format("job {} FINISHED in {} (run {}; recorded by the runner)", p.job.number, hms(secs), a.run);
-    } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-      run_kill(store, a.run, how + " (out of memory or killed externally); rerun on resume");
-      ++sum.killed;
-      line = fmt::format("job {} KILLED (run {}): {}", p.job.number, a.run, how);
-    } else {
-      std::string tail = file_tail(a.err_path);
-      std::string err = (st == kRunFailed && row && !row->error.empty()) ? row->error + " (" + how + ")" : how;
-      if (!tail.empty()) err += "\n--- stderr tail ---\n" + tail;
-      run_fail(store, a.run, err);
-      ++sum.failed;
-      std::string first = tail.empty() ? "" : ": " + trim(tail.substr(tail.rfind('\n') == std::string::npos ? 0 : tail.rfind('\n') + 1));
-      line = fmt::format("job {} FAILED (run {}): {}{}", p.job.number, a.run, how, first);
-    }
-    run_add_artifacts(store, a.run, {{"stdout", a.out_path, ""}, {"stderr", a.err_path, ""}});
-    progress(line);
-  };
-
+  ProcessSignals signals;  // blocked from here on, taken synchronously below; restored on return
+  double last_heartbeat = r.elapsed();
   while (true) {
-    if (!interrupted)
-      for (int s = 0; s < workers && next < queue.size(); ++s)
-        if (!slots[s]) launch(s, queue[next++]);
-    bool any = std::any_of(slots.begin(), slots.end(), [](const auto& s) { return s.has_value(); });
-    if (!any) break;
+    if (!r.interrupted)
+      for (int s = 0; s < static_cast<int>(r.slots.size()) && r.next < r.queue.size(); ++s)
+        if (!r.slots[s]) job_launch(r, signals, s, r.queue[r.next++]);
+    if (r.running() == 0) break;
 
-    timespec ts{0, 100 * 1000 * 1000};
-    siginfo_t info;
-    int sig = ::sigtimedwait(&mask, &info, &ts);
-    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
-      if (!interrupted) {
-        interrupted = sig;
-        interrupt_time = elapsed();
-        log << fmt::format("{}: stopping {} running job(s) (again to kill at once)\n", signal_name(sig),
-                           std::count_if(slots.begin(), slots.end(), [](const auto& s) { return s.has_value(); }))
-            << std::flush;
-        for (auto& s : slots)
-          if (s) {
-            ::kill(-s->pid, SIGTERM);
-            s->term_sent = true;
-          }
-      } else {
-        for (auto& s : slots)
-          if (s && !s->kill_sent) {
-            ::kill(-s->pid, SIGKILL);
-            s->kill_sent = true;
-          }
-      }
-    }
-    // Reap whatever exited (only our own children, by pid).
-    for (int s = 0; s < workers; ++s) {
-      if (!slots[s]) continue;
-      int status = 0;
-      pid_t r = ::waitpid(slots[s]->pid, &status, WNOHANG);
-      if (r == slots[s]->pid) finish_job(s, status);
-    }
-    double el = elapsed();
-    for (auto& s : slots) {
-      if (!s) continue;
-      if (opt.job_timeout_s > 0 && !s->timed_out && el - s->started > opt.job_timeout_s) {
-        s->timed_out = true;
-        ::kill(-s->pid, SIGKILL);
-        s->kill_sent = true;
-      }
-      if (interrupted && !s->kill_sent && el - interrupt_time > opt.kill_grace_s) {
-        ::kill(-s->pid, SIGKILL);
-        s->kill_sent = true;
-      }
-    }
-    if (el - last_heartbeat >= opt.heartbeat_s) {
-      std::vector<int64_t> ids;
-      for (const auto& s : slots)
-        if (s) ids.push_back(s->run);
-      run_heartbeat_many(store, ids);
+    if (int sig = signals.wait_interrupt(0.1)) jobs_interrupt(r, sig);
+    jobs_reap(r);
+    double el = r.elapsed();
+    jobs_enforce_limits(r, el);
+    if (el - last_heartbeat >= r.opt.heartbeat_s) {
+      jobs_heartbeat(r);
       last_heartbeat = el;
     }
   }
-  sum.interrupted_by = interrupted;
-  sum.seconds = elapsed();
-  log << fmt::format("sweep '{}' {}: {} jobs: {} finished ({} before, {} now), {} failed, {} killed{} in {}\n",
-                     spec.name, interrupted ? "interrupted" : "done", sum.total, sum.skipped_finished + sum.finished,
-                     sum.skipped_finished, sum.finished, sum.failed, sum.killed,
-                     sum.elsewhere ? fmt::format(", {} running elsewhere", sum.elsewhere) : "", hms(sum.seconds));
-  if (sum.failed) log << "failed jobs: see `swepo runs --db " << store.path() << " --sweep " << spec.name
-                      << " --status FAILED`; rerun them with --retry-failed\n";
-  if (sum.killed && !interrupted) log << "killed jobs rerun when the same command is run again\n";
-  return sum;
+  r.sum.interrupted_by = r.interrupted;
+  r.sum.seconds = r.elapsed();
+  log_summary(r);
+  return r.sum;
 }
 
 }  // namespace swepo

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/store/store_query.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -33,11 +34,7 @@ std::vector<LinePanel> curve_panels(Store& store, const report::ReportData& data
   if (q.metrics.empty()) throw UserError("--metric: give at least one metric key");
   for (const auto& k : q.group_by) data.check_param_key(k, "--group-by");
   data.check_where(q.where, "--where");
-  std::vector<std::string> keys;
-  {
-    Stmt s(store.db(), "SELECT DISTINCT key FROM metrics ORDER BY key");
-    while (s.step()) keys.push_back(s.text(0));
-  }
+  const std::vector<std::string> keys = store_metric_keys(store);
   for (const auto& m : q.metrics)
     if (std::find(keys.begin(), keys.end(), m) == keys.end())
       throw UserError("--metric: unknown metric key '" + m + "'" + did_you_mean(m, keys) +

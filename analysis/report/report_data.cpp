@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "core/store/store_query.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -51,31 +52,20 @@ std::pair<std::string, std::string> parse_metric(const std::string& text, const 
 }
 
 ReportData::ReportData(Store& store) {
-  Db& db = store.db();
   std::map<int64_t, size_t> index;
-  {
-    Stmt s(db, "SELECT id, seed, status FROM runs ORDER BY id");
-    while (s.step()) {
-      index[s.int64(0)] = runs_.size();
-      runs_.push_back({s.int64(0), s.int64(1), s.text(2), {}});
-    }
+  for (const auto& r : store_runs_brief(store)) {
+    index[r.id] = runs_.size();
+    runs_.push_back({r.id, r.seed, r.status, {}});
   }
-  {
-    Stmt s(db, "SELECT run_id, key, value FROM params");
-    while (s.step()) {
-      auto it = index.find(s.int64(0));
-      if (it == index.end()) continue;
-      const std::string key = s.text(1);
-      runs_[it->second].params[key] = s.text(2);
-      param_keys_.insert(key);
-    }
+  for (const auto& p : store_params(store)) {
+    auto it = index.find(p.run_id);
+    if (it == index.end()) continue;
+    runs_[it->second].params[p.key] = p.value;
+    param_keys_.insert(p.key);
   }
-  {
-    Stmt s(db, "SELECT run_id, suite, metric, decoding, value FROM evals WHERE value IS NOT NULL");
-    while (s.step()) {
-      eval_keys_[{s.text(1), s.text(2)}].insert(s.text(3));
-      evals_[{s.int64(0), s.text(1), s.text(2), s.text(3)}] = s.real(4);
-    }
+  for (const auto& e : store_evals_with_value(store)) {
+    eval_keys_[{e.suite, e.metric}].insert(e.decoding);
+    evals_[{e.run_id, e.suite, e.metric, e.decoding}] = e.value;
   }
 }
 

@@ -1,7 +1,7 @@
 // The results store (SQLite, default results/swepo.db): sweeps, runs and their params, metric
 // history, evals and artifacts. One Store is one connection; open one per process (the runner and
 // each job open their own). Schema: core/store/store_schema.cpp. The run lifecycle (what a job
-// calls) is in core/store/store_run.h.
+// calls) is in core/store/store_run.h; whole-store reads (report, plot) in core/store/store_query.h.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -101,6 +101,8 @@ class Store {
   // an older schema is migrated first (opened read-write once).
   static Store open_read_only(const std::string& path);
 
+  // The raw connection: for core/store's own code and for tests only. Everything above
+  // core/store uses the named queries (here, store_query.h, store_run.h): no SQL outside it.
   Db& db() { return *db_; }
   const std::string& path() const { return path_; }
 

@@ -80,6 +80,11 @@ void run_launch(Store& store, int64_t id, int64_t pid, const std::string& device
   txn.commit();
 }
 
+void run_set_pid(Store& store, int64_t id, int64_t pid) {
+  Stmt u(store.db(), "UPDATE runs SET pid = ? WHERE id = ?");
+  u.bind(1, pid).bind(2, id).run();
+}
+
 void run_start(Store& store, int64_t id, const Provenance& prov) {
   Db& db = store.db();
   WriteTxn txn(db);

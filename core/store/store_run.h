@@ -30,6 +30,8 @@ int64_t run_register(Store& store, const RunSpec& spec);
 // Runner: the job process `pid` was started for run `id`: RUNNING, attempts + 1, heartbeat now;
 // clears a previous attempt's metrics, evals and artifacts.
 void run_launch(Store& store, int64_t id, int64_t pid, const std::string& device, const Provenance& prov);
+// Runner: records the job's process id once it is spawned (run_launch ran before the fork).
+void run_set_pid(Store& store, int64_t id, int64_t pid);
 
 // Job: the run begins. Accepts SCHEDULED, RUNNING (launched by the runner), KILLED and FAILED
 // (a rerun); throws StoreError for a FINISHED or unknown run. Records provenance, clears a

@@ -16,7 +16,9 @@ namespace swepo::test {
 
 const std::string kConf = SWEPO_SOURCE_DIR "/tests/sweeps/conf";
 const std::string kJob = SWEEP_TEST_JOB;
-const std::string kCli = SWEEP_TEST_CLI;
+#ifdef SWEEP_TEST_CLI
+const std::string kCli = SWEEP_TEST_CLI;  // tests/apps/sweep_test_cli: `swepo sweep|runs|show`
+#endif
 
 // A fresh directory under the build tree, removed at the end of the test.
 struct TempDir {

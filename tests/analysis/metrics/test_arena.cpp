@@ -2,7 +2,7 @@
 
 #include "analysis/metrics/arena.h"
 #include "analysis/metrics/stats.h"
-#include "core/synth/rng.h"
+#include "core/util/seeding.h"
 
 using namespace swepo::metrics;
 
@@ -42,7 +42,7 @@ TEST(Arena, BootstrapInterval) {
   EXPECT_GT(r.ci_hi, r.win_rate);
   // Independent recomputation: the documented resampling (seeded stream "arena_bootstrap",
   // uniform battle indices) and numpy's percentile rule.
-  swepo::synth::Rng rng(swepo::synth::derive_seed(5, "arena_bootstrap"));
+  swepo::Rng rng(swepo::derive_seed(5, "arena_bootstrap"));
   std::vector<double> rates;
   for (int b = 0; b < 100; ++b) {
     int wins = 0;

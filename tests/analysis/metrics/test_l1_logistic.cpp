@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "analysis/metrics/l1_logistic.h"
-#include "core/synth/rng.h"
+#include "core/util/seeding.h"
 #include "reference_fista.h"
 
 using namespace swepo::metrics;
@@ -21,7 +21,7 @@ LogisticData constant_feature(const std::vector<double>& y) {
 }
 
 LogisticData make_random_data(int n, uint64_t seed) {
-  swepo::synth::Rng rng(seed);
+  swepo::Rng rng(seed);
   LogisticData d;
   for (int i = 0; i < n; ++i) {
     const double a = rng.normal(), b = rng.uniform();

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sweep_test_util.h"
+#include "tests/sweeps/sweep_test_util.h"
 
 namespace swepo {
 namespace {
