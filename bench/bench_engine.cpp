@@ -2,7 +2,7 @@
 // `tiny` and `small` model presets, generation tokens/s (greedy, KV cache), the machine's float32
 // GEMM FLOP/s, and model FLOP utilisation
 //   MFU = model_flops_per_token(T) * tokens/s / GEMM FLOP/s
-// with model_flops_per_token = 6 * matmul parameters + 12 * L * D * T (core/engine/model_config.h).
+// with model_flops_per_token = 6 * matmul parameters + 12 * L * D * T (engine/model_config.h).
 // Run: build/bench/bench_engine [--benchmark_filter=...]   (device: SWEPO_BENCH_DEVICE, default
 // auto; on CUDA the step runs under bf16 autocast, and the GEMM reference stays float32).
 //
@@ -17,15 +17,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/config/fields.h"
-#include "core/engine/autocast.h"
-#include "core/engine/device.h"
-#include "core/engine/generate.h"
-#include "core/engine/logprobs.h"
-#include "core/engine/model.h"
-#include "core/engine/optim.h"
-#include "core/engine/rng.h"
-#include "core/engine/tokenizer.h"
-#include "core/engine/train_config.h"
+#include "engine/autocast.h"
+#include "engine/device.h"
+#include "engine/generate.h"
+#include "engine/logprobs.h"
+#include "engine/model.h"
+#include "engine/optim.h"
+#include "engine/rng.h"
+#include "engine/tokenizer.h"
+#include "engine/train_config.h"
 
 namespace {
 
@@ -42,11 +42,7 @@ void sync(c10::Device dev) {
 
 ModelConfig preset(const std::string& name) {
   YAML::Node n = YAML::LoadFile(std::string(SWEPO_SOURCE_DIR) + "/experiments/conf/model/" + name + ".yaml");
-  ModelConfig c;
-  Fields f(n, "model");
-  c.visit(f);
-  f.done();
-  return model_config_with_vocab(c, ByteTokenizer::kVocab);
+  return model_config_with_vocab(read_fields<ModelConfig>(n, "model"), ByteTokenizer::kVocab);
 }
 
 // float32 GEMM FLOP/s of an n x n matmul (2 n^3 per product), measured once per size.

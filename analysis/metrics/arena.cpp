@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "analysis/metrics/stats.h"
-#include "core/synth/rng.h"
+#include "core/util/seeding.h"
 
 namespace swepo::metrics {
 
@@ -46,7 +46,7 @@ ArenaResult arena_winrate(const std::vector<Verdict>& games, int n_bootstrap, ui
     r.ci_lo = r.ci_hi = r.win_rate;
     return r;
   }
-  synth::Rng rng(synth::derive_seed(seed, "arena_bootstrap"));
+  Rng rng(derive_seed(seed, "arena_bootstrap"));
   std::vector<double> rates;
   const int64_t n = r.n_battles;
   for (int b = 0; b < n_bootstrap; ++b) {

@@ -1,4 +1,4 @@
-// Arena-Hard-style win rate against a baseline (SPEC.md section 4). Tensor-free.
+// Arena-Hard-style win rate against a baseline (docs/SPEC.md section 4). Tensor-free.
 // A game's verdict is on 5 levels; a decisive verdict (≫) counts as 3 battles, a clear one (>) as 1,
 // a tie as 1 battle scored half. With every battle against the baseline, the Bradley-Terry win rate
 // equals the weighted share of wins: WR = 100 · Σ score / Σ battles. The 95% interval is the

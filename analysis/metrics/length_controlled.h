@@ -1,5 +1,5 @@
 // AlpacaEval 2's length-controlled win rate (`length_controlled_v1` and its variants), exactly as
-// SPEC.md section 4 and tatsu-lab/alpaca_eval's metrics/glm_winrate.py define it. Tensor-free.
+// docs/SPEC.md section 4 and tatsu-lab/alpaca_eval's metrics/glm_winrate.py define it. Tensor-free.
 //
 // Features of a row (no intercept):
 //   not_gamed_baseline   1 for the model's rows, 0 for the gamed-baseline (regularisation) rows

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/synth/rng.h"
+#include "core/util/seeding.h"
 #include "core/util/error.h"
 
 namespace swepo::metrics {
@@ -59,7 +59,7 @@ SeedStats seed_stats(const std::vector<double>& values, int n_bootstrap, uint64_
     s.ci_lo = s.ci_hi = s.mean;
     return s;
   }
-  synth::Rng rng(synth::derive_seed(seed, "seed_stats"));
+  Rng rng(derive_seed(seed, "seed_stats"));
   std::vector<double> means;
   means.reserve(n_bootstrap);
   const int64_t n = s.n;

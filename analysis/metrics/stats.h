@@ -1,5 +1,5 @@
 // Small numeric helpers shared by the metrics: means, sample std, percentiles (numpy's default
-// linear interpolation), a stable logistic, and the seed statistics of SPEC.md section 4. Tensor-free.
+// linear interpolation), a stable logistic, and the seed statistics of docs/SPEC.md section 4. Tensor-free.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -1,5 +1,5 @@
 // AlpacaEval-style raw win rate: WR = 100 · mean(pref − 1), standard error with ddof = 1
-// (SPEC.md section 4). Tensor-free.
+// (docs/SPEC.md section 4). Tensor-free.
 #pragma once
 #include <vector>
 

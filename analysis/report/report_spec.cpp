@@ -33,7 +33,7 @@ void check_keys(const YAML::Node& node, const std::string& path, const std::vect
 
 // Reads the typed scalars of one mapping through Fields (type errors name the key).
 template <class Visit>
-void read_fields(const YAML::Node& node, const std::string& path, const std::string& file, Visit visit) {
+void read_table_fields(const YAML::Node& node, const std::string& path, const std::string& file, Visit visit) {
   try {
     Fields f(node, path);
     visit(f);
@@ -110,7 +110,7 @@ TableSpec table_spec_parse(const std::string& text, const std::string& file) {
              file);
   TableSpec s;
   s.file = file;
-  read_fields(root, "", file, [&](Fields& f) {
+  read_table_fields(root, "", file, [&](Fields& f) {
     f("title", s.title, "caption");
     f("notes", s.notes, "lines printed under the table");
     f("decoding", s.decoding, "default decoding of the columns (auto: the averaged row)");
@@ -127,7 +127,7 @@ TableSpec table_spec_parse(const std::string& text, const std::string& file) {
     const std::string path = "groups[" + std::to_string(i) + "]";
     check_keys(groups[i], path, {"label", "where"}, file);
     TableGroupSpec g;
-    read_fields(groups[i], path, file, [&](Fields& f) { f("label", g.label, "group label"); });
+    read_table_fields(groups[i], path, file, [&](Fields& f) { f("label", g.label, "group label"); });
     required_label(g.label, path, file);
     g.where = parse_where(groups[i]["where"], path + ".where", file);
     s.groups.push_back(g);
@@ -137,7 +137,7 @@ TableSpec table_spec_parse(const std::string& text, const std::string& file) {
     const std::string path = "columns[" + std::to_string(i) + "]";
     check_keys(columns[i], path, {"label", "metric", "stat", "decoding", "scale"}, file);
     TableColumnSpec c;
-    read_fields(columns[i], path, file, [&](Fields& f) {
+    read_table_fields(columns[i], path, file, [&](Fields& f) {
       f("label", c.label, "column header");
       f("metric", c.metric, "suite.metric");
       f("stat", c.stat, "statistic shown");
@@ -156,7 +156,7 @@ TableSpec table_spec_parse(const std::string& text, const std::string& file) {
     const std::string path = "rows[" + std::to_string(i) + "]";
     check_keys(rows[i], path, {"label", "where"}, file);
     TableRowSpec r;
-    read_fields(rows[i], path, file, [&](Fields& f) { f("label", r.label, "row label"); });
+    read_table_fields(rows[i], path, file, [&](Fields& f) { f("label", r.label, "row label"); });
     required_label(r.label, path, file);
     if (!row_labels.insert(r.label).second)
       throw UserError("table file " + file + ": '" + path + ".label' repeats the label '" + r.label + "'");
@@ -168,7 +168,7 @@ TableSpec table_spec_parse(const std::string& text, const std::string& file) {
     const std::string path = "tests[" + std::to_string(i) + "]";
     check_keys(tests[i], path, {"label", "test", "rows", "columns"}, file);
     TableTestSpec t;
-    read_fields(tests[i], path, file, [&](Fields& f) {
+    read_table_fields(tests[i], path, file, [&](Fields& f) {
       f("label", t.label, "row label");
       f("test", t.test, "brown_forsythe");
       f("rows", t.rows, "labels of the compared rows");

@@ -196,9 +196,28 @@ std::vector<std::string> config_group_options(const std::string& conf_dir,
   return options;
 }
 
+namespace {
+
+// Adds to `dst` every key of `defaults` it lacks, recursing into mappings both have.
+void fill_missing(YAML::Node& dst, const YAML::Node& defaults) {
+  if (!defaults || !defaults.IsMap()) return;
+  for (const auto& kv : defaults) {
+    const std::string key = kv.first.Scalar();
+    auto have = map_child(dst, key);
+    if (!have || have->IsNull()) {
+      dst[key] = tree_copy(kv.second);
+    } else if (have->IsMap() && kv.second.IsMap()) {
+      YAML::Node child = *have;
+      fill_missing(child, kv.second);
+    }
+  }
+}
+
+}  // namespace
+
 ComposedConfig compose_config(const std::string& conf_dir,
                               const std::vector<std::string>& overrides,
-                              const std::string& config_name) {
+                              const std::string& config_name, const ConfigSchemaFn& schema) {
   ComposedConfig out;
   out.overrides = overrides;
   std::string name = config_name;
@@ -264,6 +283,7 @@ ComposedConfig compose_config(const std::string& conf_dir,
     }
   }
 
+  if (schema) fill_missing(root, schema(root));
   for (const auto& o : key_overrides) override_apply(root, o, &out.origins);
   resolve_interpolations(root, &out.origins);
   out.config = root;

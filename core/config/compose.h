@@ -8,12 +8,14 @@
 //     - base             # conf_dir/base.yaml merged at the top level
 //     - _self_           # where the primary file's own keys are merged (absent: last, Hydra 1.1+)
 // Merging is deep (mappings merge key by key; anything else replaces) and later wins. Then
-// `group=option` overrides (see override.h) change the defaults list before merging, the other
-// overrides apply to the merged tree in command-line order, and ${...} is resolved last.
+// `group=option` overrides (see override.h) change the defaults list before merging, the schema's
+// defaults fill what the files leave out (optional, below), the other overrides apply to the
+// merged tree in command-line order, and ${...} is resolved last.
 //
 //   ComposedConfig c = compose_config("experiments/conf", {"loss=dpo", "trainer.lr=1e-4"});
-//   Fields f(c.config["trainer"], "trainer", &c.origins);  // unknown keys name their file
+//   auto t = read_fields<TrainerConfig>(c.config["trainer"], "trainer", &c.origins);  // unknown keys name their file
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -31,12 +33,19 @@ struct ComposedConfig {
   std::vector<std::string> overrides;           // the overrides, as given
 };
 
+// The typed defaults behind a composed tree (Hydra's structured-config schema): given the tree the
+// files merged into (before any key override), a mapping of every option the structs declare with
+// its default. compose_config adds the keys the files leave out, so a preset holds only what it
+// changes and `trainer.lr=...` still overrides a key that exists. Added keys have no origin.
+using ConfigSchemaFn = std::function<YAML::Node(const YAML::Node& merged)>;
+
 // Throws UserError for a missing or invalid file (naming it, with line for YAML syntax errors),
 // a bad defaults list, an unknown group option (listing the valid ones), a bad override (naming
 // it) and interpolation errors.
 ComposedConfig compose_config(const std::string& conf_dir,
                               const std::vector<std::string>& overrides,
-                              const std::string& config_name = "config");
+                              const std::string& config_name = "config",
+                              const ConfigSchemaFn& schema = {});
 
 // The options of a config group: the names of conf_dir/<group>/*.yaml, sorted.
 std::vector<std::string> config_group_options(const std::string& conf_dir,

@@ -5,9 +5,11 @@
 //     double beta = 0.1;  // ...
 //     template <class V> void visit(V& v) { v("beta", beta, "temperature of the implicit reward"); }
 //   };
-//   DpoOptions o; Fields f(node, "loss", &origins); o.visit(f); f.done();
+//   DpoOptions o = read_fields<DpoOptions>(node, "loss", &origins);
 //
-// The same visit() drives documentation: OptionDocs d; DpoOptions{}.visit(d); -> key/default/help.
+// The struct is the one source of each option's default and help: the same visit() drives
+// documentation (OptionDocs d; DpoOptions{}.visit(d); -> key/default/help) and completes a config
+// tree with the defaults it leaves out (fill_defaults), so what is recorded names every option.
 #pragma once
 #include <map>
 #include <memory>
@@ -95,5 +97,62 @@ class OptionDocs {
   void require(bool, const char*, const std::string&) {}
   std::vector<OptionDoc> docs;
 };
+
+// Reads a visit() struct from the mapping (or null) `node` at dotted `path`: the one way a typed
+// config struct is read. Unknown keys, wrong types and failed checks are UserErrors naming the key
+// and (with `origins`) the file that set it.
+template <class T>
+T read_fields(const YAML::Node& node, const std::string& path, const Origins* origins = nullptr) {
+  T value;
+  Fields f(node, path, origins);
+  value.visit(f);
+  f.done();
+  return value;
+}
+
+// Completion visitor (see with_defaults): in declaration order, each option's value as `node` sets
+// it, or else the visited struct's value (T{}'s default when read by read_fields from `node`).
+class DefaultsFiller {
+ public:
+  DefaultsFiller(const YAML::Node& node, std::set<std::string> skip) : node_(node), skip_(std::move(skip)) {}
+  template <class T>
+  void operator()(const char* key, T& value, const char*) {
+    declared_.insert(key);
+    if (node_.IsMap() && node_[key] && !node_[key].IsNull()) {
+      out[key] = node_[key];
+      return;
+    }
+    if (skip_.count(key)) return;
+    YAML::Emitter e;
+    e.SetDoublePrecision(15);  // shortest text for decimal values: 0.1, 1e-08
+    e << YAML::Flow << value;
+    out[key] = YAML::Load(e.c_str());
+  }
+  void choice(const char*, const std::string&, const std::vector<std::string>&) {}
+  void require(bool, const char*, const std::string&) {}
+  // Keys of `node` no visit() declared (kept, after the declared ones).
+  void finish() {
+    if (!node_.IsMap()) return;
+    for (const auto& kv : node_)
+      if (!declared_.count(kv.first.as<std::string>())) out[kv.first.as<std::string>()] = kv.second;
+  }
+  YAML::Node out{YAML::NodeType::Map};
+
+ private:
+  YAML::Node node_;
+  std::set<std::string> skip_;
+  std::set<std::string> declared_;
+};
+
+// The mapping `node` (a mapping or null) completed with every option of `value` it does not set, in
+// the struct's declaration order, except the keys in `skip` (options whose value is derived at run
+// time, such as a stage's device). Recorded configs are completed so that they name every option.
+template <class T>
+YAML::Node with_defaults(const YAML::Node& node, T value, std::set<std::string> skip = {}) {
+  DefaultsFiller filler(node, std::move(skip));
+  value.visit(filler);
+  filler.finish();
+  return filler.out;
+}
 
 }  // namespace swepo

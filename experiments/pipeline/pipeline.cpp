@@ -15,10 +15,10 @@
 #include "core/config/emit.h"
 #include "core/config/override.h"
 #include "core/config/tree.h"
-#include "core/engine/device.h"
-#include "core/engine/model.h"
-#include "core/engine/train_common.h"
-#include "core/engine/train_pref.h"
+#include "engine/device.h"
+#include "engine/model.h"
+#include "engine/train_common.h"
+#include "engine/train_pref.h"
 #include "core/store/provenance.h"
 #include "core/store/store_run.h"
 #include "core/util/error.h"
@@ -31,7 +31,7 @@
 #include "experiments/pipeline/run_store.h"
 #include "experiments/pipeline/run_summary.h"
 #include "losses/registry.h"
-#include "sweeps/sweep_syntax.h"
+#include "core/config/sweep_syntax.h"
 
 namespace fs = std::filesystem;
 
@@ -44,7 +44,7 @@ std::string default_conf_dir() {
 
 ResolvedRun resolve_run(const std::string& conf_dir, const std::vector<std::string>& overrides) {
   ResolvedRun r;
-  r.composed = compose_config(conf_dir, overrides);
+  r.composed = compose_run_config(conf_dir, overrides);
   r.cfg = run_config_from(r.composed);
   return r;
 }
@@ -119,10 +119,10 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   std::string pref_checkpoint;
   double pref_s = 0;
   if (!cfg.skip_preference) {
-    std::unique_ptr<Loss> loss = make_loss(cfg.loss, &rr.composed.origins);
+    std::unique_ptr<Loss> loss = cfg.loss.make();
     TrainRunOptions run;
     run.checkpoint_dir = (fs::path(cfg.output_dir) / "checkpoint").string();
-    run.extra_fingerprint = "sft=" + sft.fingerprint + "\nloss=" + tree_canonical(cfg.loss);
+    run.extra_fingerprint = "sft=" + sft.fingerprint + "\nloss=" + tree_canonical(cfg.loss.to_yaml());
     std::cerr << "pref: loss " << cfg.loss_name << " on " << data.pref.size() << " prompts, seed " << cfg.seed
               << "\n";
     pref = train_preference(policy, *tok, data.pref, *loss, cfg.trainer, cfg.truncation, sink, run);

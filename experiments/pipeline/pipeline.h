@@ -49,7 +49,7 @@ ResolvedRun resolve_run(const std::string& conf_dir, const std::vector<std::stri
 
 RunOutcome run_pipeline(const RunOptions& opt);
 
-// `swepo run -m`: expands the overrides with Hydra's sweep syntax (sweeps/sweep_syntax.h), validates
+// `swepo run -m`: expands the overrides with Hydra's sweep syntax (core/config/sweep_syntax.h), validates
 // every job's config before any runs, then runs the jobs one after another, each its own run.
 // Returns the exit code: 0 when every job succeeded, else 2 if every failure was a UserError, 1.
 int run_multirun(const RunOptions& opt);

@@ -12,13 +12,7 @@ namespace {
 // Reads `T` (a struct with visit()) from the mapping at `key` (absent or null: defaults).
 template <class T>
 T read_section(const YAML::Node& root, const std::string& key, const Origins& origins) {
-  T value;
-  YAML::Node node;
-  if (auto n = map_child(root, key)) node = *n;
-  Fields f(node, key, &origins);
-  value.visit(f);
-  f.done();
-  return value;
+  return read_fields<T>(map_child(root, key).value_or(YAML::Node()), key, &origins);
 }
 
 bool explicitly_set(const Origins& origins, const std::string& dotted) {
@@ -101,7 +95,6 @@ RunConfig run_config_from(const ComposedConfig& c) {
     if (!node || !node->IsMap() || !map_child(*node, "name"))
       throw UserError("config key 'loss'" + origin_of(&origins, "loss") +
                       ": expected a mapping with a 'name' (a registered loss or none)");
-    r.loss = tree_copy(*node);
     r.loss_name = (*node)["name"].as<std::string>();
     if (r.loss_name == "none") {
       r.skip_preference = true;
@@ -110,7 +103,7 @@ RunConfig run_config_from(const ComposedConfig& c) {
           throw UserError("unknown config key 'loss." + k + "'" + origin_of(&origins, "loss." + k) +
                           ": loss 'none' (no preference optimisation) takes no options");
     } else {
-      make_loss(r.loss, &origins);  // validates the name and every option
+      r.loss = parse_loss_spec(*node, &origins);  // validates the name and every option
     }
   }
 
@@ -133,15 +126,57 @@ RunConfig run_config_from(const ComposedConfig& c) {
   r.trainer.seed = r.seed;
 
   r.truncation = read_section<TruncationConfig>(root, "truncation", origins);
-  r.generation = read_section<GenerationSettings>(root, "generation", origins);
-  {
-    YAML::Node node;
-    if (auto n = map_child(root, "eval")) node = *n;
-    Fields f(node, "eval", &origins);
-    r.eval.visit(f);
-    f.done();
-  }
+  // The temperatures come from eval.decodings: a generation.temperature would be silently unused.
+  if (explicitly_set(origins, "generation.temperature"))
+    throw UserError("config key 'generation.temperature'" + origin_of(&origins, "generation.temperature") +
+                    ": evaluation temperatures are set per decoding in eval.decodings "
+                    "(e.g. 'eval.decodings=[{temperature: 0.7, seeds: [0]}]')");
+  r.generation = read_section<GenerationConfig>(root, "generation", origins);
+  r.eval = read_section<synth::EvalConfig>(root, "eval", origins);
   return r;
+}
+
+YAML::Node run_config_schema(const YAML::Node& merged) {
+  const YAML::Node none;
+  YAML::Node d(YAML::NodeType::Map);
+  d["model"] = with_defaults(none, ModelConfig{});
+  // data: the struct of the chosen source. A synthfeedback cache_dir follows the run's cache_dir.
+  std::string source = "synthfeedback";
+  if (auto data = map_child(merged, "data"); data && data->IsMap())
+    if (auto s = map_child(*data, "source"); s && s->IsScalar()) source = s->Scalar();
+  if (source == "jsonl") d["data"] = with_defaults(none, JsonlDataConfig{});
+  else if (source == "ultrafeedback") d["data"] = with_defaults(none, UltraFeedbackDataConfig{});
+  else if (source == "synthfeedback") {
+    d["data"] = with_defaults(none, synth::SynthConfig{}, {"cache_dir"});
+    d["data"]["cache_dir"] = "${cache_dir}/data";
+  }
+  // loss: every option of the named loss (an unknown name is reported by run_config_from).
+  if (auto loss = map_child(merged, "loss"); loss && loss->IsMap())
+    if (auto name = map_child(*loss, "name"); name && name->IsScalar() && name->Scalar() != "none") {
+      for (const auto& info : loss_registry())
+        if (info.name == name->Scalar()) {
+          YAML::Node options(YAML::NodeType::Map);
+          for (const auto& doc : info.describe()) options[doc.key] = YAML::Load(doc.default_value);
+          d["loss"] = options;
+        }
+    }
+  // A stage's device and reference cache follow the run's device and cache_dir (interpolations,
+  // resolved after the overrides); the preference stage's seed is the run's seed and evaluation
+  // temperatures come from eval.decodings: those two are left out.
+  for (const char* stage : {"sft", "trainer"}) {
+    d[stage] = with_defaults(none, TrainerConfig{}, {"seed", "device", "ref_cache_dir"});
+    if (std::string(stage) == "sft") d[stage]["seed"] = TrainerConfig{}.seed;
+    d[stage]["device"] = "${device}";
+    d[stage]["ref_cache_dir"] = "${cache_dir}/ref_logps";
+  }
+  d["truncation"] = with_defaults(none, TruncationConfig{});
+  d["generation"] = with_defaults(none, GenerationConfig{}, {"temperature"});
+  d["eval"] = with_defaults(none, synth::EvalConfig{});
+  return d;
+}
+
+ComposedConfig compose_run_config(const std::string& conf_dir, const std::vector<std::string>& overrides) {
+  return compose_config(conf_dir, overrides, "config", run_config_schema);
 }
 
 }  // namespace swepo::pipeline

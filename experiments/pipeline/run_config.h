@@ -10,16 +10,17 @@
 //   cache_dir   root of the caches: <cache_dir>/sft/<fingerprint>/ (SFT models),
 //               <cache_dir>/ref_logps (default of trainer.ref_cache_dir),
 //               <cache_dir>/data (default of data.cache_dir)
-//   model       ModelConfig (core/engine/model_config.h), group model/
-//   data        SynthConfig (core/synth/synth_config.h) or JSONL / UltraFeedback (core/data/
+//   model       ModelConfig (engine/model_config.h), group model/
+//   data        SynthConfig (synth/synth_config.h) or JSONL / UltraFeedback (core/data/
 //               loaders.h), chosen by data.source; group data/
-//   loss        {name: X, options...} for make_loss (losses/registry.h); `none` skips preference
-//               optimisation and evaluates the SFT model (the paper's SFT row); group loss/
+//   loss        {name: X, options...}, parsed once into a LossSpec (losses/registry.h); `none`
+//               skips preference optimisation and evaluates the SFT model (the paper's SFT row);
+//               group loss/
 //   sft         TrainerConfig of the SFT stage (sft.seed is the SFT seed); group sft/
 //   trainer     TrainerConfig of preference optimisation; its seed is the run's `seed`; group trainer/
-//   truncation  TruncationConfig (core/engine/collate.h) of both training stages
-//   generation  GenerationSettings below; group generation/
-//   eval        EvalConfig (core/synth/eval_config.h); group eval/
+//   truncation  TruncationConfig (engine/collate.h) of both training stages
+//   generation  GenerationConfig (engine/generate.h) but its temperature; group generation/
+//   eval        EvalConfig (synth/eval_config.h); group eval/
 #pragma once
 #include <cstdint>
 #include <string>
@@ -28,32 +29,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/config/compose.h"
-#include "core/engine/collate.h"
-#include "core/engine/model_config.h"
-#include "core/engine/train_config.h"
-#include "core/synth/eval_config.h"
-#include "core/synth/synth_config.h"
+#include "engine/collate.h"
+#include "engine/generate.h"
+#include "engine/model_config.h"
+#include "engine/train_config.h"
+#include "losses/registry.h"
+#include "synth/eval_config.h"
+#include "synth/synth_config.h"
 
 namespace swepo::pipeline {
-
-// How evaluation prompts are decoded (the temperatures and seeds come from eval.decodings).
-struct GenerationSettings {
-  int64_t max_new_tokens = 32;  // longest response in tokens (answers are <= 14 characters + filler)
-  double top_p = 1.0;           // nucleus sampling mass; 1 = off
-  int64_t batch_size = 256;     // prompts decoded together (lockstep, KV cache)
-  bool use_cache = true;        // KV cache
-
-  template <class V>
-  void visit(V& v) {
-    v("max_new_tokens", max_new_tokens, "most tokens generated per evaluation prompt");
-    v("top_p", top_p, "nucleus sampling mass in (0, 1]; 1 = off");
-    v("batch_size", batch_size, "evaluation prompts decoded together");
-    v("use_cache", use_cache, "decode with the KV cache");
-    v.require(max_new_tokens >= 1, "max_new_tokens", "must be >= 1");
-    v.require(top_p > 0 && top_p <= 1, "top_p", "must be in (0, 1]");
-    v.require(batch_size >= 1, "batch_size", "must be >= 1");
-  }
-};
 
 // Data sources. `synthfeedback` builds the benchmark (SFT corpus, preference corpus, eval suites);
 // `jsonl` and `ultrafeedback` read preference records from a file: SFT then trains on each
@@ -73,21 +57,33 @@ struct RunConfig {
   std::string cache_dir = "cache";
   ModelConfig model;
   DataSource data;
-  YAML::Node loss;         // the `loss:` section, as given to make_loss
+  LossSpec loss;           // the `loss:` section, parsed once (empty when skip_preference)
   std::string loss_name;   // loss.name
   bool skip_preference = false;  // loss.name == none
   TrainerConfig sft;       // SFT stage (sft.seed: the SFT seed)
   TrainerConfig trainer;   // preference stage (trainer.seed == seed)
   TruncationConfig truncation;
-  GenerationSettings generation;
+  GenerationConfig generation;  // temperature unused: eval.decodings sets it per decoding
   synth::EvalConfig eval;
 };
 
 // The top-level keys a config may have, in documentation order.
 const std::vector<std::string>& run_config_keys();
 
-// Reads and validates everything (including building the loss once to validate its options).
+// Reads and validates everything (the loss section is parsed once, into `loss`).
 // UserError names the key, its file and the closest valid key.
 RunConfig run_config_from(const ComposedConfig& c);
+
+// The structs' defaults as a composition schema (core/config/compose.h): every option of every
+// section, for the data source and loss the merged files name. Derived keys are interpolations
+// (a stage's device = ${device}, ref_cache_dir = ${cache_dir}/ref_logps, data.cache_dir =
+// ${cache_dir}/data); left out: the preference stage's seed (the run's seed, kept out of the
+// config hash) and generation.temperature (set per decoding by eval.decodings). With it the composed config (printed by --cfg, saved as config.yaml,
+// hashed and recorded in the store) names every option, and `loss.p=2` overrides a key that exists
+// although the presets hold only what they change.
+YAML::Node run_config_schema(const YAML::Node& merged);
+
+// compose_config with run_config_schema: how `swepo run` and `swepo sweep` compose a run's config.
+ComposedConfig compose_run_config(const std::string& conf_dir, const std::vector<std::string>& overrides);
 
 }  // namespace swepo::pipeline

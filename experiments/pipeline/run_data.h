@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/data/records.h"
-#include "core/synth/corpus.h"
+#include "synth/corpus.h"
 #include "experiments/pipeline/run_config.h"
 
 namespace swepo::pipeline {

@@ -8,20 +8,17 @@
 
 #include <fmt/format.h>
 
-#include "core/engine/generate.h"
-#include "core/engine/rng.h"
+#include "engine/generate.h"
+#include "engine/rng.h"
 
 namespace swepo::pipeline {
 
 std::vector<std::string> respond_batched(Transformer& model, const Tokenizer& tok,
                                          const std::vector<std::string>& prompts,
-                                         const GenerationSettings& g, double temperature,
+                                         const GenerationConfig& g, double temperature,
                                          at::Generator& gen, const Progress& progress) {
-  GenerationConfig gc;
+  GenerationConfig gc = g;
   gc.temperature = temperature;
-  gc.top_p = g.top_p;
-  gc.max_new_tokens = g.max_new_tokens;
-  gc.use_cache = g.use_cache;
   std::vector<size_t> order(prompts.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(),

@@ -12,10 +12,10 @@
 
 #include <ATen/core/Generator.h>
 
-#include "core/engine/model.h"
-#include "core/engine/tokenizer.h"
+#include "engine/model.h"
+#include "engine/tokenizer.h"
 #include "core/store/store.h"
-#include "core/synth/suites.h"
+#include "synth/suites.h"
 #include "experiments/pipeline/run_config.h"
 
 namespace swepo::pipeline {
@@ -26,7 +26,7 @@ using Progress = std::function<void()>;
 // Text in, text out, `batch` prompts at a time; outputs in the order of `prompts`.
 std::vector<std::string> respond_batched(Transformer& model, const Tokenizer& tok,
                                          const std::vector<std::string>& prompts,
-                                         const GenerationSettings& g, double temperature,
+                                         const GenerationConfig& g, double temperature,
                                          at::Generator& gen, const Progress& progress = {});
 
 synth::EvalReport eval_stage(Transformer& model, const Tokenizer& tok, const synth::SynthData& data,

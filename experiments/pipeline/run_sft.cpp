@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "core/engine/checkpoint.h"
-#include "core/engine/ref_cache.h"
-#include "core/engine/rng.h"
-#include "core/engine/train_sft.h"
+#include "engine/checkpoint.h"
+#include "engine/ref_cache.h"
+#include "engine/rng.h"
+#include "engine/train_sft.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
 
@@ -49,7 +49,7 @@ class FileLock {
   int fd_ = -1;
 };
 
-// The SFT model file is an engine checkpoint (core/engine/checkpoint.h), phase "model", weights
+// The SFT model file is an engine checkpoint (engine/checkpoint.h), phase "model", weights
 // only, stamped with the SFT fingerprint: a file from another config is refused and retrained.
 void save_sft_model(const std::string& path, const Transformer& m, const std::string& fingerprint) {
   TrainState st;

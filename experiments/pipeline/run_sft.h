@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "core/data/records.h"
-#include "core/engine/metrics_sink.h"
-#include "core/engine/model.h"
-#include "core/engine/tokenizer.h"
-#include "core/engine/train_common.h"
+#include "engine/metrics_sink.h"
+#include "engine/model.h"
+#include "engine/tokenizer.h"
+#include "engine/train_common.h"
 #include "experiments/pipeline/run_config.h"
 
 namespace swepo::pipeline {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/config/compose.h"
-#include "core/engine/metrics_sink.h"
+#include "engine/metrics_sink.h"
 #include "core/store/store.h"
 #include "core/store/store_run.h"
 

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "core/synth/suites.h"
+#include "synth/suites.h"
 
 namespace swepo::pipeline {
 

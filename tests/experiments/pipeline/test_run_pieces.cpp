@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "core/engine/rng.h"
+#include "engine/rng.h"
 #include "core/store/store_run.h"
 #include "experiments/pipeline/run_data.h"
 #include "experiments/pipeline/run_eval.h"
@@ -114,7 +114,7 @@ TEST(RunEval, BatchedGreedyDecodingKeepsPromptOrder) {
   ByteTokenizer tok;
   const std::vector<std::string> prompts = {"sort: abcdefghij", "reverse: ab", "upper: xyz12", "count: q",
                                             "dedup: aabbccdd"};
-  GenerationSettings g;
+  GenerationConfig g;
   g.max_new_tokens = 6;
   auto gen = make_cpu_generator(0);
   std::vector<std::string> one_by_one;

@@ -22,9 +22,10 @@ const std::string kConf = kSource + "/experiments/conf";
 
 std::vector<PlannedJob> plan(const std::string& file) {
   const SweepSpec spec = sweep_load(kSource + "/sweeps/" + file, kConf);
-  return sweep_plan(spec, sweep_expand(spec), sweep_composer(kConf, [](const ComposedConfig& c) {
-                      pipeline::run_config_from(c);
-                    }));
+  return sweep_plan(spec, sweep_expand(spec),
+                    sweep_composer(
+                        kConf, [](const ComposedConfig& c) { pipeline::run_config_from(c); },
+                        pipeline::run_config_schema));
 }
 
 std::string param(const PlannedJob& j, const std::string& key) {

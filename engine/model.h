@@ -1,0 +1,92 @@
+// Llama-style decoder-only transformer: token embedding, RoPE, pre-norm RMSNorm, causal multi-head
+// attention, SwiGLU MLP, final RMSNorm, output head (optionally tied to the embedding).
+//
+// Dimension glossary: N rows, T tokens in the call, S key/value slots (cache), V vocab, D d_model,
+// H heads, Dh = D / H head width, F d_ff, L layers.
+//
+// Padding conventions.
+//  * Training rows are RIGHT-padded (engine/collate.h): plain causal masking is exact for the
+//    real tokens, and padded positions are never scored. Call forward(tokens).
+//  * Generation LEFT-pads prompts of different lengths to a common length. Pass `left_pad` [N]:
+//    row n's first left_pad[n] slots are padding; its real tokens get RoPE positions 0, 1, ...
+//    (position = slot - left_pad[n]) and padding slots are masked out as keys, so each row computes
+//    what it would compute alone. A padding slot attends only to itself (finite, never used).
+//
+// Initialisation draws from the global torch RNG: call torch::manual_seed(seed) before construction.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include "engine/model_config.h"
+
+namespace swepo {
+
+// Key/value cache for incremental decoding. All rows share the slot count `length`; per-row
+// prompt lengths are expressed by `left_pad` (see above). Create with TransformerImpl::make_cache.
+struct KVCache {
+  std::vector<at::Tensor> keys;    // L x [N, H, S, Dh], S = capacity, filled in [0, length)
+  std::vector<at::Tensor> values;  // L x [N, H, S, Dh]
+  at::Tensor left_pad;             // [N] int64 (on the model's device): padding slots per row
+  int64_t length = 0;              // slots filled so far
+  int64_t capacity() const { return keys.empty() ? 0 : keys[0].size(2); }
+};
+
+struct TransformerBlockImpl;  // one pre-norm attention + MLP block (model.cpp)
+
+struct TransformerImpl : torch::nn::Module {
+  // `cfg.vocab_size` must be resolved (> 0); UserError otherwise or on inconsistent sizes.
+  explicit TransformerImpl(const ModelConfig& cfg);
+
+  // tokens [N, T] int64 (T <= max_seq_len, ids in [0, V)); left_pad [N] int64 or undefined.
+  // Returns logits [N, T, V] (float32, or the autocast dtype on CUDA).
+  at::Tensor forward(const at::Tensor& tokens, const at::Tensor& left_pad = {});
+
+  // Empty cache for N rows and `capacity` slots (<= max_seq_len) on the model's device/dtype.
+  // left_pad [N] int64 (any device) or undefined (no padding).
+  KVCache make_cache(int64_t n_rows, int64_t capacity, const at::Tensor& left_pad = {}) const;
+
+  // Incremental forward: tokens [N, t] occupy slots [cache.length, cache.length + t); attends to
+  // all filled slots; appends their keys/values and advances cache.length by t.
+  // Returns logits [N, t, V]. Equal (up to float rounding) to the matching slice of forward().
+  at::Tensor forward_cached(const at::Tensor& tokens, KVCache& cache);
+
+  // Re-draws every parameter: weight matrices ~ N(0, init_std²), output projections of attention
+  // and MLP ~ N(0, init_std² / (2L)), norm gains = 1.
+  void reset_parameters();
+
+  const ModelConfig& config() const { return cfg_; }
+
+ private:
+  at::Tensor embed(const at::Tensor& tokens);                      // [N, T] -> [N, T, D]
+  at::Tensor head(const at::Tensor& x);                             // [N, T, D] -> [N, T, V]
+  void check_tokens(const at::Tensor& tokens, int64_t end_slot) const;
+
+  ModelConfig cfg_;
+  at::Tensor tok_emb_;  // [V, D] parameter
+  std::vector<std::shared_ptr<TransformerBlockImpl>> blocks_;  // L
+  at::Tensor norm_f_;   // [D] parameter: final RMSNorm gain
+  at::Tensor head_w_;   // [V, D] parameter; undefined when tie_embeddings
+  at::Tensor rope_cos_;  // [max_seq_len, Dh/2] buffer (float32)
+  at::Tensor rope_sin_;  // [max_seq_len, Dh/2] buffer (float32)
+};
+TORCH_MODULE(Transformer);
+
+// A real deep copy: a new module with copies of every parameter and buffer, on the same device and
+// dtype, in the same train/eval mode and requires_grad state. Never aliases the source.
+Transformer clone_model(const Transformer& src);
+
+// Frozen reference: eval() and requires_grad(false) on every parameter.
+void freeze_model(Transformer& model);
+
+// Total number of parameter elements of a built model (equals count_parameters(config)).
+int64_t model_numel(const Transformer& model);
+
+// The device of the model's parameters.
+c10::Device model_device(const Transformer& model);
+
+}  // namespace swepo

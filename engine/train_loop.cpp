@@ -1,0 +1,60 @@
+#include "engine/train_loop.h"
+
+#include <filesystem>
+
+#include <torch/torch.h>
+
+#include "engine/autocast.h"
+#include "engine/device.h"
+
+namespace swepo {
+
+TrainLoop train_loop_begin(Transformer& model, const Tokenizer& tok, const TrainerConfig& cfg,
+                           const TruncationConfig& truncation, int64_t total_steps) {
+  const c10::Device device = resolve_device(cfg.device);
+  model->to(device);
+  TrainLoop loop{cfg,
+                 device,
+                 use_bf16_autocast(cfg.precision, device),
+                 truncation_resolve(truncation, model->config().max_seq_len),
+                 special_ids(tok),
+                 make_adamw(*model, cfg),
+                 LrSchedule(cfg, total_steps),
+                 model->parameters(),
+                 at::detail::getDefaultCPUGenerator()};
+  return loop;
+}
+
+TrainState train_loop_resume(TrainLoop& loop, const TrainRunOptions& run, Transformer& model,
+                             const std::string& phase, const std::string& fingerprint) {
+  TrainState st = load_checkpoint(run.resume_from, model, loop.opt.get(), phase, fingerprint);
+  if (st.rng.count("global_cpu")) loop.global_cpu.set_state(st.rng.at("global_cpu"));
+  return st;
+}
+
+void train_loop_step(TrainLoop& loop, int64_t step, LogWindow& win) {
+  win.gnorm_sum += clip_grad_norm(loop.params, loop.cfg.grad_clip);
+  set_learning_rate(*loop.opt, loop.lr.lr_at(step));
+  loop.opt->step();
+}
+
+TrainState train_loop_state(const TrainLoop& loop, const std::string& phase, const std::string& fingerprint,
+                            int64_t step, const DataSchedule& sched) {
+  TrainState st;
+  st.phase = phase;
+  st.fingerprint = fingerprint;
+  st.step = step;
+  st.data_epoch = sched.epoch_of(step);
+  st.data_offset = sched.offset_of(step);
+  st.rng["global_cpu"] = loop.global_cpu.get_state();
+  return st;
+}
+
+void train_loop_save(const TrainLoop& loop, const TrainRunOptions& run, const Transformer& model,
+                     const TrainState& st, TrainResult& res) {
+  if (run.checkpoint_dir.empty()) return;
+  res.checkpoint_path = (std::filesystem::path(run.checkpoint_dir) / "last.pt").string();
+  save_checkpoint(res.checkpoint_path, model, loop.opt.get(), st);
+}
+
+}  // namespace swepo
