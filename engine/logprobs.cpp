@@ -40,6 +40,36 @@ ResponseLogps response_logps(Transformer& model, const CollatedBatch& batch) {
   return out;
 }
 
+at::Tensor scored_logps(Transformer& model, const PackedBatch& batch) {
+  const c10::Device dev = model_device(model);
+  at::Tensor h = model->hidden_packed(batch.tokens.to(dev), batch.positions.to(dev), batch.attn);  // [L, D]
+  at::Tensor picked = h.index_select(0, batch.score_col.to(dev));                 // [M, D]
+  at::Tensor logits = model->logits(picked);                                       // [M, V]
+  const auto dt = logits.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
+  at::Tensor lp = torch::log_softmax(logits.to(dt), -1);                           // [M, V]
+  return lp.gather(1, batch.score_target.to(dev).unsqueeze(1)).squeeze(1);         // [M]
+}
+
+ResponseLogps response_logps(Transformer& model, const PackedBatch& batch) {
+  const int64_t B = batch.B, K = batch.K;
+  const c10::Device dev = model_device(model);
+  at::Tensor lp = scored_logps(model, batch);                                      // [M]
+  at::Tensor sums = torch::zeros({B * K}, lp.options())
+                        .index_add(0, batch.score_slot.to(dev), lp);              // [B*K]
+  ResponseLogps out;
+  out.logps = sums.view({B, K});                          // [B, K]: exactly 0 where nothing is scored
+  out.lengths = batch.lengths.to(dev, at::kFloat);        // [B, K]
+  return out;
+}
+
+NllSum sft_loss(Transformer& model, const PackedBatch& batch) {
+  at::Tensor lp = scored_logps(model, batch);  // [M]
+  NllSum out;
+  out.sum = -lp.sum();                                                        // 0-d
+  out.count = torch::full({}, static_cast<double>(lp.size(0)), lp.options()).to(at::kFloat);  // 0-d
+  return out;
+}
+
 NllSum sft_loss(Transformer& model, const SftBatch& batch) {
   const c10::Device dev = model_device(model);
   at::Tensor tokens = batch.tokens.to(dev);                                  // [N, T]

@@ -8,6 +8,7 @@
 
 #include "engine/collate.h"
 #include "engine/model.h"
+#include "engine/pack.h"
 
 namespace swepo {
 
@@ -24,6 +25,14 @@ struct ResponseLogps {
 // torch::NoGradGuard (and model->eval()) for reference log-probs.
 ResponseLogps response_logps(Transformer& model, const CollatedBatch& batch);
 
+// The same in the shared-prompt layout (engine/pack.h): one forward over the packed rows, the head
+// only at the M scored positions, each log-prob added into its response's slot. Equal to
+// response_logps on the row layout of the same groups (tests/engine/test_pack.cpp).
+ResponseLogps response_logps(Transformer& model, const PackedBatch& batch);
+
+// log p(target) at the packed batch's scored positions: [M] (float32, float64 for a float64 model).
+at::Tensor scored_logps(Transformer& model, const PackedBatch& batch);
+
 // A loss as (sum, count), so that micro-batches reduce exactly: total = Σ sums / Σ counts.
 struct NllSum {
   at::Tensor sum;    // 0-d float32: Σ of token NLL over loss_mask (has grad)
@@ -32,5 +41,6 @@ struct NllSum {
 
 // Next-token NLL over the SFT batch's loss_mask (rows moved to the model's device).
 NllSum sft_loss(Transformer& model, const SftBatch& batch);
+NllSum sft_loss(Transformer& model, const PackedBatch& batch);  // pack_sft's layout
 
 }  // namespace swepo

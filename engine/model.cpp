@@ -118,6 +118,41 @@ struct TransformerBlockImpl : torch::nn::Module {
     return y + torch::linear(torch::silu(gu[0]) * gu[1], w2);         // [N, T, D]
   }
 
+  // The shared-prompt layout: x [L, D] flat tokens, cos/sin [1, 1, L, Dh/2], `a` on x's device,
+  // prompt_flat / resp_flat the flat indices of the valid prompt / response entries (in the
+  // order of a.prompt_valid / a.resp_valid's true entries). Same math as forward() per token.
+  at::Tensor forward_packed(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
+                            const PackedAttention& a, const at::Tensor& prompt_flat,
+                            const at::Tensor& resp_flat) {
+    const int64_t L = x.size(0), D = x.size(1), Dh = D / n_head;
+    at::Tensor h = rms_norm(x, attn_norm, eps);                                  // [L, D]
+    at::Tensor qkv = torch::linear(h, wqkv);                                     // [L, 3D]
+    auto parts = qkv.view({L, 3, n_head, Dh}).permute({1, 2, 0, 3}).unsqueeze(1);  // [3, 1, H, L, Dh]
+    at::Tensor q = apply_rope(parts[0], cos, sin)[0].transpose(0, 1);           // [L, H, Dh]
+    at::Tensor k = apply_rope(parts[1], cos, sin)[0].transpose(0, 1);           // [L, H, Dh]
+    at::Tensor v = parts[2][0].transpose(0, 1);                                  // [L, H, Dh]
+    auto heads_first = [](const at::Tensor& t) { return t.permute({0, 2, 1, 3}); };  // [., H, ., Dh]
+    // Prompts: causal self-attention, once per group.
+    at::Tensor qp = heads_first(q.index({a.prompt_idx}));                       // [G, H, Pm, Dh]
+    at::Tensor kp = k.index({a.prompt_idx}), vp = v.index({a.prompt_idx});      // [G, Pm, H, Dh]
+    at::Tensor op = attend(qp, heads_first(kp), heads_first(vp), a.prompt_allowed)
+                        .permute({0, 2, 1, 3});                                  // [G, Pm, H, Dh]
+    // Responses: keys = the group's prompt, then their own tokens.
+    at::Tensor qr = heads_first(q.index({a.resp_idx}));                         // [S, H, Rm, Dh]
+    at::Tensor kr = torch::cat({kp.index_select(0, a.resp_group), k.index({a.resp_idx})}, 1);  // [S, Pm+Rm, H, Dh]
+    at::Tensor vr = torch::cat({vp.index_select(0, a.resp_group), v.index({a.resp_idx})}, 1);  // [S, Pm+Rm, H, Dh]
+    at::Tensor orr = attend(qr, heads_first(kr), heads_first(vr), a.resp_allowed)
+                         .permute({0, 2, 1, 3});                                 // [S, Rm, H, Dh]
+    // Back to the flat tokens: every token is in exactly one prompt or response.
+    at::Tensor out = torch::zeros({L, n_head, Dh}, q.options());                // [L, H, Dh]
+    out = out.index_put({prompt_flat}, op.index({a.prompt_valid}));
+    out = out.index_put({resp_flat}, orr.index({a.resp_valid}));
+    at::Tensor y = x + torch::linear(out.reshape({L, D}), wo);                  // [L, D]
+    at::Tensor g = torch::linear(rms_norm(y, mlp_norm, eps), w13);              // [L, 2F]
+    auto gu = g.chunk(2, -1);                                                   // 2 x [L, F]
+    return y + torch::linear(torch::silu(gu[0]) * gu[1], w2);                   // [L, D]
+  }
+
   int64_t n_head;
   double eps;
   at::Tensor attn_norm, wqkv, wo, mlp_norm, w13, w2;
@@ -197,6 +232,33 @@ at::Tensor TransformerImpl::forward(const at::Tensor& tokens, const at::Tensor& 
   at::Tensor x = embed(tokens);  // [N, T, D]
   for (auto& b : blocks_) x = b->forward(x, cos, sin, allowed, nullptr, nullptr, 0);
   return head(x);  // [N, T, V]
+}
+
+at::Tensor TransformerImpl::hidden_packed(const at::Tensor& tokens, const at::Tensor& positions,
+                                          const PackedAttention& attn) {
+  if (tokens.dim() != 1 || tokens.scalar_type() != at::kLong || positions.sizes() != tokens.sizes())
+    throw UserError("model input (packed): expected tokens [L] int64 and positions [L]");
+  const int64_t L = tokens.size(0);
+  if (L > 0 && positions.max().item<int64_t>() >= cfg_.max_seq_len)
+    throw UserError("model input (packed): a position reaches " + std::to_string(positions.max().item<int64_t>()) +
+                    ", beyond model.max_seq_len = " + std::to_string(cfg_.max_seq_len));
+  const c10::Device dev = tokens.device();
+  PackedAttention a;  // on the model's device
+  a.prompt_idx = attn.prompt_idx.to(dev);
+  a.prompt_valid = attn.prompt_valid.to(dev);
+  a.resp_idx = attn.resp_idx.to(dev);
+  a.resp_valid = attn.resp_valid.to(dev);
+  a.resp_group = attn.resp_group.to(dev);
+  a.prompt_allowed = attn.prompt_allowed.to(dev);
+  a.resp_allowed = attn.resp_allowed.to(dev);
+  const at::Tensor prompt_flat = a.prompt_idx.masked_select(a.prompt_valid);  // [#prompt tokens]
+  const at::Tensor resp_flat = a.resp_idx.masked_select(a.resp_valid);        // [#response tokens]
+  at::Tensor pos = positions.to(dev, at::kLong);                              // [L]
+  at::Tensor cos = rope_cos_.index({pos}).view({1, 1, L, -1});                // [1, 1, L, Dh/2]
+  at::Tensor sin = rope_sin_.index({pos}).view({1, 1, L, -1});
+  at::Tensor x = embed(tokens);                                               // [L, D]
+  for (auto& b : blocks_) x = b->forward_packed(x, cos, sin, a, prompt_flat, resp_flat);
+  return x;  // [L, D]
 }
 
 KVCache TransformerImpl::make_cache(int64_t n_rows, int64_t capacity,

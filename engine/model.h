@@ -4,6 +4,9 @@
 // Dimension glossary: N rows, T tokens in the call, S key/value slots (cache), V vocab, D d_model,
 // H heads, Dh = D / H head width, F d_ff, L layers.
 //
+// Layouts. forward() takes one (prompt, response) per row; hidden_packed() takes the shared-prompt
+// layout of engine/pack.h (flat tokens, explicit positions, prompt-once attention).
+//
 // Padding conventions.
 //  * Training rows are RIGHT-padded (engine/collate.h): plain causal masking is exact for the
 //    real tokens, and padded positions are never scored. Call forward(tokens).
@@ -36,6 +39,19 @@ struct KVCache {
   int64_t capacity() const { return keys.empty() ? 0 : keys[0].size(2); }
 };
 
+// The attention structure of the shared-prompt layout (built by engine/pack.h), over L flat tokens:
+// G prompts attend causally to themselves; S responses attend to their group's prompt and
+// causally to their own tokens. Index entries that are padding point at token 0 and are masked.
+struct PackedAttention {
+  at::Tensor prompt_idx;      // [G, Pm] int64: flat index of token j of prompt g
+  at::Tensor prompt_valid;    // [G, Pm] bool
+  at::Tensor resp_idx;        // [S, Rm] int64: flat index of token j of response s
+  at::Tensor resp_valid;      // [S, Rm] bool
+  at::Tensor resp_group;      // [S] int64: the prompt (row of prompt_idx) response s attends to
+  at::Tensor prompt_allowed;  // [G, 1, Pm, Pm] bool: causal over valid keys, plus the diagonal
+  at::Tensor resp_allowed;    // [S, 1, Rm, Pm + Rm] bool: the group's valid prompt keys, then causal own
+};
+
 struct TransformerBlockImpl;  // one pre-norm attention + MLP block (model.cpp)
 
 struct TransformerImpl : torch::nn::Module {
@@ -45,6 +61,15 @@ struct TransformerImpl : torch::nn::Module {
   // tokens [N, T] int64 (T <= max_seq_len, ids in [0, V)); left_pad [N] int64 or undefined.
   // Returns logits [N, T, V] (float32, or the autocast dtype on CUDA).
   at::Tensor forward(const at::Tensor& tokens, const at::Tensor& left_pad = {});
+
+  // The shared-prompt layout (engine/pack.h): tokens [L] int64, positions [L] int64 (RoPE
+  // positions < max_seq_len; L itself is unbounded), attention structure `attn`. Returns the last
+  // block's output [L, D], before the final norm: logits() of the scored tokens alone gives their
+  // logits, so the head runs only where a token is scored.
+  at::Tensor hidden_packed(const at::Tensor& tokens, const at::Tensor& positions, const PackedAttention& attn);
+
+  // Final RMSNorm and output head: hidden [..., D] -> logits [..., V].
+  at::Tensor logits(const at::Tensor& hidden) { return head(hidden); }
 
   // Empty cache for N rows and `capacity` slots (<= max_seq_len) on the model's device/dtype.
   // left_pad [N] int64 (any device) or undefined (no padding).

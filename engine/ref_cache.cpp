@@ -55,6 +55,7 @@ std::string RefCacheKey::digest() const {
   append_field(all, std::to_string(truncation.max_prompt_tokens) + "/" +
                         std::to_string(truncation.max_total_tokens));
   append_field(all, bf16 ? "bf16" : "fp32");
+  append_field(all, layout);
   return sha256_hex(all);
 }
 
@@ -62,7 +63,8 @@ int64_t reference_rows_computed() { return g_reference_rows.load(); }
 
 at::Tensor compute_reference_logps(Transformer& ref, const std::vector<TokenizedGroup>& groups,
                                    const SpecialIds& ids, const TruncationConfig& truncation,
-                                   int64_t k_slots, int64_t batch_size, bool bf16) {
+                                   int64_t k_slots, int64_t batch_size, bool bf16,
+                                   const std::string& layout) {
   const bool was_training = ref->is_training();
   ref->eval();
   torch::NoGradGuard no_grad;
@@ -71,14 +73,16 @@ at::Tensor compute_reference_logps(Transformer& ref, const std::vector<Tokenized
   for (int64_t begin = 0; begin < R; begin += batch_size) {
     const int64_t end = std::min(R, begin + batch_size);
     std::vector<TokenizedGroup> chunk(groups.begin() + begin, groups.begin() + end);
-    CollatedBatch cb = collate_groups(chunk, ids, truncation, k_slots);
     ResponseLogps lp;
     {
       AutocastGuard autocast(bf16);
-      lp = response_logps(ref, cb);  // logps [b, K]
+      if (layout == "shared_prompt")
+        lp = response_logps(ref, pack_groups(chunk, ids, truncation, k_slots));
+      else
+        lp = response_logps(ref, collate_groups(chunk, ids, truncation, k_slots));  // logps [b, K]
     }
     parts.push_back(lp.logps.to(torch::kCPU, torch::kFloat32));
-    g_reference_rows += cb.B * cb.K;
+    g_reference_rows += static_cast<int64_t>(chunk.size()) * k_slots;  // response slots
   }
   if (was_training) ref->train();
   if (parts.empty()) return torch::zeros({0, k_slots}, torch::kFloat32);
@@ -114,7 +118,8 @@ RefLogps reference_logps_cached(const Transformer& policy, const std::vector<Tok
   }
   Transformer ref = clone_model(policy);
   freeze_model(ref);
-  out.logps = compute_reference_logps(ref, groups, ids, key.truncation, k_slots, batch_size, key.bf16);
+  out.logps = compute_reference_logps(ref, groups, ids, key.truncation, k_slots, batch_size, key.bf16,
+                                      key.layout);
   if (!out.path.empty()) {
     torch::serialize::OutputArchive ar;
     ar.write("format", c10::IValue(kRefCacheFormat));

@@ -33,6 +33,7 @@ struct RefCacheKey {
   std::string tokenizer;
   TruncationConfig truncation;  // resolved
   bool bf16 = false;
+  std::string layout = "rows";  // rows | shared_prompt (same values up to float rounding)
   std::string digest() const;   // 64 hex characters
 };
 
@@ -40,10 +41,11 @@ struct RefCacheKey {
 int64_t reference_rows_computed();
 
 // [R, K] float32 on the CPU: log πref of response k of record r (0 where k >= K_r). Runs `ref` (eval
-// mode, no autograd, bf16 autocast when `bf16`) over batches of `batch_size` prompts.
+// mode, no autograd, bf16 autocast when `bf16`) over batches of `batch_size` prompts, in `layout`.
 at::Tensor compute_reference_logps(Transformer& ref, const std::vector<TokenizedGroup>& groups,
                                    const SpecialIds& ids, const TruncationConfig& truncation,
-                                   int64_t k_slots, int64_t batch_size, bool bf16);
+                                   int64_t k_slots, int64_t batch_size, bool bf16,
+                                   const std::string& layout = "rows");
 
 struct RefLogps {
   at::Tensor logps;        // [R, K] float32, CPU

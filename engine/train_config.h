@@ -33,6 +33,10 @@ struct TrainerConfig {
   int64_t batch_size = 16;
   int64_t micro_batch_size = 16;         // must divide batch_size
   int64_t ref_batch_size = 32;          // prompts per reference forward pass (no autograd)
+  // Layout (engine/pack.h, engine/collate.h) and memory. Exact alternatives: same gradients.
+  std::string layout = "shared_prompt"; // shared_prompt (each prompt once, packed rows) | rows
+  int64_t tokens_per_micro_batch = 0;   // > 0: micro-batches of at most this many packed tokens
+  int64_t response_chunk = 0;           // > 0: backward over chunks of this many responses
   // Bookkeeping.
   int64_t log_every = 10;               // steps between metric records (the only host syncs)
   int64_t checkpoint_every = 0;         // steps between checkpoints; 0: only at the end
@@ -57,6 +61,21 @@ struct TrainerConfig {
     v("batch_size", batch_size, "examples (prompts) per optimizer step");
     v("micro_batch_size", micro_batch_size, "examples per forward/backward; divides batch_size");
     v("ref_batch_size", ref_batch_size, "prompts per reference forward pass");
+    v("layout", layout, "shared_prompt: a prompt once, then its responses, several per packed row "
+                        "(also SFT examples and the reference pass) | rows: one row per (prompt, response)");
+    v.choice("layout", layout, {"shared_prompt", "rows"});
+    v("tokens_per_micro_batch", tokens_per_micro_batch,
+      "shared_prompt: form micro-batches of at most this many packed tokens instead of "
+      "micro_batch_size prompts (0: micro_batch_size)");
+    v("response_chunk", response_chunk,
+      "0: one backward over all K responses | M: the loss's gradient from a no-grad pass, then "
+      "forward + backward over chunks of M responses (activation memory flat in K; shared_prompt)");
+    v.require(tokens_per_micro_batch >= 0, "tokens_per_micro_batch", "must be >= 0");
+    v.require(tokens_per_micro_batch == 0 || layout == "shared_prompt", "tokens_per_micro_batch",
+              "needs layout: shared_prompt");
+    v.require(response_chunk >= 0, "response_chunk", "must be >= 0");
+    v.require(response_chunk == 0 || layout == "shared_prompt", "response_chunk",
+              "needs layout: shared_prompt");
     v("log_every", log_every, "steps between metric records");
     v("checkpoint_every", checkpoint_every, "steps between checkpoints; 0: only at the end");
     v("seed", seed, "seed of the init, data-order, loss-sampling and generation streams");

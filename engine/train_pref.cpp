@@ -11,6 +11,73 @@
 #include "engine/train_loop.h"
 
 namespace swepo {
+namespace {
+
+// One micro-batch of a step in either layout; `groups` are kept to pack response chunks.
+struct PrefMicro {
+  std::vector<TokenizedGroup> groups;
+  at::Tensor idx;        // [B] int64 CPU: dataset indices
+  CollatedBatch rows;    // layout rows
+  PackedBatch packed;    // layout shared_prompt
+  at::Tensor scores;     // [B, K] float32 CPU
+  at::Tensor valid;      // [B, K] bool CPU
+  int64_t K = 0;
+  int64_t fwd_tokens = 0, truncated_responses = 0;
+};
+
+// The step's dataset indices split into micro-batches: micro_batch_size prompts each, or (with
+// tokens_per_micro_batch) as many prompts as fit in that many packed tokens (at least one).
+std::vector<std::vector<int64_t>> split_step(const std::vector<int64_t>& idx, const TrainerConfig& cfg,
+                                             const std::vector<TokenizedGroup>& groups,
+                                             const SpecialIds& ids, const TruncationConfig& t) {
+  std::vector<std::vector<int64_t>> out;
+  if (cfg.tokens_per_micro_batch <= 0) {
+    for (size_t m = 0; m < idx.size(); m += static_cast<size_t>(cfg.micro_batch_size))
+      out.emplace_back(idx.begin() + m, idx.begin() + m + cfg.micro_batch_size);
+    return out;
+  }
+  int64_t used = 0;
+  for (int64_t i : idx) {
+    const int64_t n = packed_group_tokens(groups[static_cast<size_t>(i)], ids, t);
+    if (out.empty() || used + n > cfg.tokens_per_micro_batch) {
+      out.emplace_back();
+      used = 0;
+    }
+    out.back().push_back(i);
+    used += n;
+  }
+  return out;
+}
+
+PrefMicro make_micro(const std::vector<int64_t>& ix, const std::vector<TokenizedGroup>& groups,
+                     const TrainerConfig& cfg, const SpecialIds& ids, const TruncationConfig& t) {
+  PrefMicro mb;
+  for (int64_t i : ix) mb.groups.push_back(groups[static_cast<size_t>(i)]);
+  mb.idx = torch::tensor(ix, torch::kInt64);
+  if (cfg.layout == "rows") {
+    mb.rows = collate_groups(mb.groups, ids, t);
+    mb.scores = mb.rows.scores;
+    mb.valid = mb.rows.valid;
+    mb.K = mb.rows.K;
+    mb.fwd_tokens = mb.rows.tokens.ne(ids.pad).sum().item<int64_t>();  // CPU tensor
+    mb.truncated_responses = mb.rows.truncated_responses;
+  } else {
+    mb.packed = pack_groups(mb.groups, ids, t);
+    mb.scores = mb.packed.scores;
+    mb.valid = mb.packed.valid;
+    mb.K = mb.packed.K;
+    mb.fwd_tokens = mb.packed.tokens_total;
+    mb.truncated_responses = mb.packed.truncated_responses;
+  }
+  return mb;
+}
+
+ResponseLogps micro_logps(Transformer& policy, const PrefMicro& mb, bool bf16) {
+  AutocastGuard autocast(bf16);
+  return mb.rows.tokens.defined() ? response_logps(policy, mb.rows) : response_logps(policy, mb.packed);
+}
+
+}  // namespace
 
 TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
                              const std::vector<PreferenceRecord>& data, const Loss& loss,
@@ -42,6 +109,7 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
   const c10::Device device = loop.device;
   const TruncationConfig& trunc = loop.trunc;
   const SpecialIds& ids = loop.ids;
+  const int64_t chunk = cfg.response_chunk;                  // 0: one backward over all responses
 
   TrainResult res;
   res.total_steps = total;
@@ -67,7 +135,7 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
       res.reference_from_cache = true;
     }
   } else if (traits.needs_reference) {
-    RefCacheKey key{model_weights_hash(policy), dataset_fp, tok.fingerprint(), trunc, loop.bf16};
+    RefCacheKey key{model_weights_hash(policy), dataset_fp, tok.fingerprint(), trunc, loop.bf16, cfg.layout};
     const int64_t rows_before = reference_rows_computed();
     RefLogps ref = reference_logps_cached(policy, groups, ids, key, k_max, cfg.ref_batch_size,
                                           cfg.ref_cache_dir);
@@ -94,41 +162,57 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
   while (step < end) {
     // Collate the step's micro-batches and count its used prompts before any forward pass.
     const std::vector<int64_t> idx = sched_data.batch(step);  // [batch_size]
-    std::vector<CollatedBatch> micro;
-    std::vector<at::Tensor> micro_idx;  // each [B] int64 CPU
+    std::vector<PrefMicro> micro;
     int64_t step_used = 0;
-    for (int64_t m = 0; m < cfg.batch_size; m += cfg.micro_batch_size) {
-      std::vector<TokenizedGroup> gs;
-      std::vector<int64_t> ix(idx.begin() + m, idx.begin() + m + cfg.micro_batch_size);
-      for (int64_t i : ix) gs.push_back(groups[i]);
-      micro.push_back(collate_groups(gs, ids, trunc));
-      micro_idx.push_back(torch::tensor(ix, torch::kInt64));
+    for (const auto& ix : split_step(idx, cfg, groups, ids, trunc)) {
+      micro.push_back(make_micro(ix, groups, cfg, ids, trunc));
       PreferenceBatch host;  // CPU: the loss's rule for which prompts count (losses/loss.h)
       host.scores = micro.back().scores;
       host.mask = micro.back().valid;
       step_used += loss_prompts_used(host, traits).sum().item<int64_t>();
-      win.fwd_tokens += micro.back().tokens.ne(ids.pad).sum().item<int64_t>();  // CPU tensor
+      win.fwd_tokens += micro.back().fwd_tokens;
       res.truncated_responses += micro.back().truncated_responses;
     }
 
     loop.opt->zero_grad();
-    for (size_t m = 0; m < micro.size(); ++m) {
-      const CollatedBatch& cb = micro[m];
+    for (const PrefMicro& mb : micro) {
+      // response_chunk > 0: the log-probs without a graph first; the chunks below backpropagate.
       ResponseLogps pl;
-      {
-        AutocastGuard autocast(loop.bf16);
-        pl = response_logps(policy, cb);  // logps [B, K], lengths [B, K]
+      if (chunk > 0) {
+        torch::NoGradGuard no_grad;
+        pl = micro_logps(policy, mb, loop.bf16);
+      } else {
+        pl = micro_logps(policy, mb, loop.bf16);  // logps [B, K], lengths [B, K]
       }
       PreferenceBatch pb;
-      pb.policy_logps = pl.logps;                                     // [B, K]
+      pb.policy_logps = chunk > 0 ? pl.logps.detach().requires_grad_(true) : pl.logps;  // [B, K]
       if (ref_all.defined())                                          // [B, K]
-        pb.ref_logps = ref_all.index_select(0, micro_idx[m]).narrow(1, 0, cb.K).to(device);
-      pb.scores = cb.scores.to(device);                               // [B, K]
+        pb.ref_logps = ref_all.index_select(0, mb.idx).narrow(1, 0, mb.K).to(device);
+      pb.scores = mb.scores.to(device);                               // [B, K]
       pb.lengths = pl.lengths;                                        // [B, K]
-      pb.mask = cb.valid.to(device);                                  // [B, K]
+      pb.mask = mb.valid.to(device);                                  // [B, K]
       LossOutput out = loss.compute(pb, loss_gen);
       at::Tensor obj = out.per_prompt.sum();  // 0-d
-      if (step_used > 0 && obj.requires_grad()) (obj / double(step_used)).backward();
+      if (step_used > 0 && obj.requires_grad()) {
+        at::Tensor scaled = obj / double(step_used);
+        if (chunk == 0) {
+          scaled.backward();
+        } else {
+          // g = d loss / d logp [B, K]; Σ_k g_k · logp_k over each chunk of M response slots has
+          // the same gradient in θ as the loss, with one chunk's activations alive at a time.
+          at::Tensor g = torch::autograd::grad({scaled}, {pb.policy_logps})[0].detach();  // [B, K]
+          for (int64_t c = 0; c < mb.K; c += chunk) {
+            PackedBatch part = pack_groups(mb.groups, ids, trunc, mb.K, {c, c + chunk});
+            if (part.score_slot.numel() == 0) continue;
+            ResponseLogps cl;
+            {
+              AutocastGuard autocast(loop.bf16);
+              cl = response_logps(policy, part);  // [B, K], 0 outside the chunk
+            }
+            (g * cl.logps).sum().backward();
+          }
+        }
+      }
       win.loss_sum += obj.detach().to(torch::kFloat32);
       accumulate_metrics(win_metrics, out.metrics);
       win_used.push_back(out.used.detach());

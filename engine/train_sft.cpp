@@ -21,6 +21,7 @@ TrainResult train_sft(Transformer& model, const Tokenizer& tok, const std::vecto
   const int64_t end = run.stop_after_step >= 0 ? std::min(total, run.stop_after_step) : total;
   TrainLoop loop = train_loop_begin(model, tok, cfg, truncation, total);
   const SpecialIds& ids = loop.ids;
+  const bool packed = cfg.layout == "shared_prompt";
 
   TrainResult res;
   res.total_steps = total;
@@ -38,24 +39,33 @@ TrainResult train_sft(Transformer& model, const Tokenizer& tok, const std::vecto
   while (step < end) {
     // Collate the step's micro-batches first: the token count of the whole step scales each one.
     const std::vector<int64_t> idx = sched_data.batch(step);  // [batch_size]
-    std::vector<SftBatch> micro;
+    std::vector<SftBatch> micro;           // layout rows
+    std::vector<PackedBatch> micro_packed; // layout shared_prompt: several examples per row
     double step_tokens = 0;
     for (int64_t m = 0; m < cfg.batch_size; m += cfg.micro_batch_size) {
       std::vector<TokenizedSft> ex;
       for (int64_t i = m; i < m + cfg.micro_batch_size; ++i) ex.push_back(examples[idx[i]]);
-      micro.push_back(collate_sft(ex, ids, loop.trunc));
-      step_tokens += double(micro.back().loss_mask.sum().item<int64_t>());  // CPU tensor: no sync
-      win.fwd_tokens += micro.back().tokens.ne(ids.pad).sum().item<int64_t>();
-      res.truncated_responses += micro.back().truncated_responses;
+      if (packed) {
+        micro_packed.push_back(pack_sft(ex, ids, loop.trunc));
+        step_tokens += double(micro_packed.back().score_slot.numel());
+        win.fwd_tokens += micro_packed.back().tokens_total;
+        res.truncated_responses += micro_packed.back().truncated_responses;
+      } else {
+        micro.push_back(collate_sft(ex, ids, loop.trunc));
+        step_tokens += double(micro.back().loss_mask.sum().item<int64_t>());  // CPU tensor: no sync
+        win.fwd_tokens += micro.back().tokens.ne(ids.pad).sum().item<int64_t>();
+        res.truncated_responses += micro.back().truncated_responses;
+      }
     }
 
     loop.opt->zero_grad();
     if (step_tokens > 0) {
-      for (const auto& mb : micro) {
+      const size_t n_micro = packed ? micro_packed.size() : micro.size();
+      for (size_t m = 0; m < n_micro; ++m) {
         NllSum nll;
         {
           AutocastGuard autocast(loop.bf16);
-          nll = sft_loss(model, mb);  // sum: 0-d, count: 0-d
+          nll = packed ? sft_loss(model, micro_packed[m]) : sft_loss(model, micro[m]);  // 0-d each
         }
         (nll.sum / step_tokens).backward();
         win.loss_sum += nll.sum.detach();
