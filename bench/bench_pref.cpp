@@ -25,6 +25,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "bench_util.h"
 #include "core/config/fields.h"
 #include "engine/autocast.h"
 #include "engine/device.h"
@@ -43,40 +44,11 @@ namespace {
 
 using namespace swepo;
 
-c10::Device bench_device() {
-  const char* d = std::getenv("SWEPO_BENCH_DEVICE");
-  return resolve_device(d ? d : "auto");
-}
+using bench::bench_device;
+using bench::preset;
+using bench::sync;
 
-void sync(c10::Device dev) {
-  if (dev.is_cuda()) torch::cuda::synchronize(dev.index() < 0 ? -1 : dev.index());
-}
-
-ModelConfig preset(const std::string& name) {
-  YAML::Node n = YAML::LoadFile(std::string(SWEPO_SOURCE_DIR) + "/experiments/conf/model/" + name + ".yaml");
-  return model_config_with_vocab(read_fields<ModelConfig>(n, "model"), ByteTokenizer::kVocab);
-}
-
-double gemm_flops() {
-  static double cached = 0;
-  if (cached > 0) return cached;
-  const c10::Device dev = bench_device();
-  const int64_t n = dev.is_cuda() ? 4096 : 1024;
-  auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(dev);
-  at::Tensor a = torch::randn({n, n}, opts), b = torch::randn({n, n}, opts), c;  // [n, n]
-  for (int i = 0; i < 3; ++i) c = torch::mm(a, b);
-  sync(dev);
-  int64_t reps = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  while (elapsed < 1.0) {
-    for (int i = 0; i < 4; ++i) c = torch::mm(a, b);
-    sync(dev);
-    reps += 4;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  }
-  return cached = 2.0 * double(n) * double(n) * double(n) * double(reps) / elapsed;
-}
+double gemm_flops() { return bench::gemm_flops(bench_device().is_cuda() ? 4096 : 1024); }
 
 // B groups of a P-token prompt and K responses of R tokens (random bytes), distinct scores.
 std::vector<TokenizedGroup> synthetic_groups(int64_t B, int64_t K, int64_t P, int64_t R, uint64_t seed) {

@@ -74,24 +74,28 @@ void fill_rows(const std::vector<Row>& rows, int64_t n_rows, const SpecialIds& i
 }
 }  // namespace
 
-CollatedBatch collate_groups(const std::vector<TokenizedGroup>& groups, const SpecialIds& ids,
-                             const TruncationConfig& t, int64_t k_slots) {
-  if (groups.empty()) throw UserError("collate_groups: empty batch");
+int64_t group_slots(const std::vector<TokenizedGroup>& groups, int64_t k_slots, const char* who) {
+  if (groups.empty()) throw UserError(std::string(who) + ": empty batch");
   int64_t K = 0;
   for (size_t b = 0; b < groups.size(); ++b) {
     const auto& g = groups[b];
     const int64_t Kb = static_cast<int64_t>(g.responses.size());
-    if (Kb == 0) throw UserError("collate_groups: prompt " + std::to_string(b) + " has no response");
+    const std::string at = std::string(who) + ": prompt " + std::to_string(b);
+    if (Kb == 0) throw UserError(at + " has no response");
     if (g.scores.size() != g.responses.size())
-      throw UserError("collate_groups: prompt " + std::to_string(b) + " has " +
-                      std::to_string(Kb) + " responses but " + std::to_string(g.scores.size()) +
-                      " scores");
+      throw UserError(at + " has " + std::to_string(Kb) + " responses but " +
+                      std::to_string(g.scores.size()) + " scores");
     if (k_slots > 0 && Kb > k_slots)
-      throw UserError("collate_groups: prompt " + std::to_string(b) + " has " + std::to_string(Kb) +
-                      " responses, more than the " + std::to_string(k_slots) + " slots");
+      throw UserError(at + " has " + std::to_string(Kb) + " responses, more than the " +
+                      std::to_string(k_slots) + " slots");
     K = std::max(K, Kb);
   }
-  if (k_slots > 0) K = k_slots;
+  return k_slots > 0 ? k_slots : K;
+}
+
+CollatedBatch collate_groups(const std::vector<TokenizedGroup>& groups, const SpecialIds& ids,
+                             const TruncationConfig& t, int64_t k_slots) {
+  const int64_t K = group_slots(groups, k_slots, "collate_groups");
   const int64_t B = static_cast<int64_t>(groups.size());
 
   CollatedBatch out;

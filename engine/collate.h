@@ -75,6 +75,10 @@ struct CollatedBatch {
   int64_t truncated_responses = 0;  // responses cut by max_total_tokens
 };
 
+// K of a batch of groups: the largest K_b, or `k_slots` when > 0. UserError (prefixed by `who`)
+// for an empty batch, a group without responses, scores that do not match, or K_b > k_slots.
+int64_t group_slots(const std::vector<TokenizedGroup>& groups, int64_t k_slots, const char* who);
+
 // Collates groups (K = largest K_b unless `k_slots` > 0 is given; K_b > k_slots is a UserError).
 // `t` must be resolved. Tensors are on the CPU; response_logps moves them to the model's device.
 CollatedBatch collate_groups(const std::vector<TokenizedGroup>& groups, const SpecialIds& ids,

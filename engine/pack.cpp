@@ -144,21 +144,7 @@ void place_units(const std::vector<Unit>& units, PackedBatch& out) {
 
 PackedBatch pack_groups(const std::vector<TokenizedGroup>& groups, const SpecialIds& ids,
                         const TruncationConfig& t, int64_t k_slots, SlotRange slots) {
-  if (groups.empty()) throw UserError("pack_groups: empty batch");
-  int64_t K = 0;
-  for (size_t b = 0; b < groups.size(); ++b) {
-    const auto& g = groups[b];
-    const int64_t Kb = static_cast<int64_t>(g.responses.size());
-    if (Kb == 0) throw UserError("pack_groups: prompt " + std::to_string(b) + " has no response");
-    if (g.scores.size() != g.responses.size())
-      throw UserError("pack_groups: prompt " + std::to_string(b) + " has " + std::to_string(Kb) +
-                      " responses but " + std::to_string(g.scores.size()) + " scores");
-    if (k_slots > 0 && Kb > k_slots)
-      throw UserError("pack_groups: prompt " + std::to_string(b) + " has " + std::to_string(Kb) +
-                      " responses, more than the " + std::to_string(k_slots) + " slots");
-    K = std::max(K, Kb);
-  }
-  if (k_slots > 0) K = k_slots;
+  const int64_t K = group_slots(groups, k_slots, "pack_groups");
   PackedBatch out;
   out.B = static_cast<int64_t>(groups.size());
   out.K = K;
