@@ -25,7 +25,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "bench_util.h"
+#include "bench/bench_util.h"
 #include "core/config/fields.h"
 #include "engine/autocast.h"
 #include "engine/device.h"
