@@ -1,5 +1,5 @@
 // The data of a run: the SFT corpus, the preference corpus and (for SynthFeedback) the evaluation
-// suites, built or loaded once. SynthFeedback data is cached on disk by fingerprint (core/synth);
+// suites, built or loaded once. SynthFeedback data is cached on disk by fingerprint (synth/);
 // JSONL / UltraFeedback records are read from data.path, and SFT uses each record's best-scored
 // response (the first of the highest scores).
 #pragma once
