@@ -1,5 +1,6 @@
-// swepo sweep: run a sweep file's jobs in worker processes, recorded in the results store
-// (sweeps/: file, plan, runner). Tensor-free; the pipeline's validation is passed in (cmd_sweep.h).
+// swepo sweep: run a sweep file's jobs in worker processes (--launcher local) or as Slurm job
+// arrays (--launcher slurm), recorded in the results store (sweeps/: file, plan, runner, Slurm).
+// Tensor-free; the pipeline's validation is passed in (cmd_sweep.h).
 #include "apps/cmd_sweep.h"
 
 #include <filesystem>
@@ -7,16 +8,19 @@
 
 #include "apps/cli_args.h"
 #include "core/store/store.h"
+#include "core/store/store_url.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 #include "sweeps/sweep_file.h"
 #include "sweeps/sweep_runner.h"
+#include "sweeps/sweep_slurm.h"
 
 namespace swepo::cli {
 
 int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const ConfigSchemaFn& schema) {
-  std::string file, db = kStoreDefaultPath, conf = "experiments/conf", job_cmd, log_dir;
+  std::string file, db = kStoreDefaultPath, conf = "experiments/conf", job_cmd, log_dir, launcher = "local";
   SweepRunOptions opt;
+  SlurmOptions slurm;
   std::vector<std::string> only;
   po::options_description opts("options");
   opts.add_options()
@@ -25,7 +29,19 @@ int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const Conf
       ("only", po::value(&only)->multitoken(), "run only the jobs whose resolved param KEY equals VALUE "
                                                "(KEY=VALUE ..., e.g. model.name=tiny); the others are "
                                                "neither registered nor run this time")
-      ("db", po::value(&db)->default_value(db), "results database")
+      ("db", po::value(&db)->default_value(db), "results database: a path (SQLite) or "
+                                                "postgresql://user@host:port/dbname")
+      ("launcher", po::value(&launcher)->default_value(launcher),
+       "local: worker processes here; slurm: sbatch job arrays (README: Running on a cluster)")
+      ("slurm.partition", po::value(&slurm.partition), "sbatch --partition")
+      ("slurm.gpus_per_job", po::value(&slurm.gpus_per_job)->default_value(0), "GPUs per job (per task when "
+                                                                                 "trainer.nproc > 1)")
+      ("slurm.time", po::value(&slurm.time), "sbatch --time (e.g. 4:00:00); the task gets SIGUSR1 2 min before")
+      ("slurm.array_parallelism", po::value(&slurm.array_parallelism)->default_value(0),
+       "at most N array tasks at once (0: no limit)")
+      ("slurm.extra", po::value(&slurm.extra), "more sbatch options, e.g. '--mem=16G --qos=high'")
+      ("wait", "with --launcher slurm: wait until the arrays are done, showing progress from the store")
+      ("slurm.poll", po::value(&slurm.poll_s)->default_value(slurm.poll_s), "--wait: seconds between polls")
       ("jobs,j", po::value(&opt.jobs)->default_value(1), "worker processes")
       ("dry-run", "print the jobs and their status in the database; run nothing")
       ("retry-failed", "rerun FAILED jobs too")
@@ -49,6 +65,13 @@ int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const Conf
   for (auto& w : split(trim(job_cmd), ' '))
     if (!w.empty()) opt.job_cmd.push_back(w);
   if (opt.jobs < 1) throw UserError("--jobs must be at least 1, got " + std::to_string(opt.jobs));
+  if (launcher != "local" && launcher != "slurm")
+    throw UserError("--launcher '" + launcher + "': unknown" + did_you_mean(launcher, {"local", "slurm"}) +
+                    "; valid: local, slurm");
+  slurm.wait = vm.count("wait") > 0;
+  if (launcher == "local")
+    for (const char* o : {"slurm.partition", "slurm.time", "slurm.extra", "wait"})
+      if (vm.count(o)) throw UserError(std::string("--") + o + " needs --launcher slurm");
 
   // Parse, expand, compose and validate everything before touching the database.
   SweepSpec spec = sweep_load(file, conf);
@@ -57,7 +80,7 @@ int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const Conf
   if (!only.empty()) planned = sweep_select(planned, only, file);
 
   if (vm.count("dry-run")) {
-    if (std::filesystem::exists(db)) {
+    if (store_is_url(db) || std::filesystem::exists(db)) {
       Store store = Store::open_read_only(db);
       sweep_dry_run(std::cout, &store, spec, planned, opt);
     } else {
@@ -66,6 +89,12 @@ int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const Conf
     return 0;
   }
   Store store(db);
+  if (launcher == "slurm") {
+    if (!store.postgres())
+      std::cerr << "note: an SQLite store on a shared filesystem is unsafe for tasks on several nodes "
+                   "(file locks over NFS); use --db postgresql://...\n";
+    return sweep_submit_slurm(store, spec, planned, opt, slurm).exit_code();
+  }
   SweepRunSummary s = sweep_run(store, spec, planned, opt);
   return s.exit_code();
 }

@@ -7,8 +7,10 @@
 
 namespace swepo::cli {
 
-// swepo sweep FILE [--db PATH] [--jobs N] [--dry-run] [--retry-failed] [--conf DIR] [--only K=V ...]
+// swepo sweep FILE [--db PATH|URL] [--jobs N] [--dry-run] [--retry-failed] [--conf DIR] [--only K=V ...]
 //                  [--job-cmd "CMD ARGS"] [--job-timeout S] [--stale-after S] [--threads N]
+//                  [--launcher local|slurm] [--slurm.partition P] [--slurm.gpus_per_job G]
+//                  [--slurm.time T] [--slurm.array_parallelism N] [--slurm.extra '...'] [--wait]
 // `validate` checks each composed job config beyond composition (e.g. the pipeline's typed run
 // config) before anything runs; it throws UserError naming the key. `schema` supplies the typed
 // defaults the config files leave out (the pipeline's run_config_schema).

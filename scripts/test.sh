@@ -4,4 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
+# A throw-away PostgreSQL and a one-node Slurm cluster for the store's and the Slurm launcher's
+# tests (scripts/servers.sh; those tests skip if a server cannot start), stopped however this ends.
+root=$PWD
+eval "$(scripts/servers.sh start)"
+trap '"$root/scripts/servers.sh" stop "${SWEPO_SERVERS_DIR:-}"' EXIT
+trap 'exit 130' INT TERM HUP
 cd build && ctest --output-on-failure -j"$(nproc)"

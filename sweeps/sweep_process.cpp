@@ -17,7 +17,7 @@ namespace swepo {
 
 ProcessSignals::ProcessSignals() {
   sigemptyset(&mask_);
-  for (int sig : {SIGCHLD, SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask_, sig);
+  for (int sig : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&mask_, sig);
   ::sigprocmask(SIG_BLOCK, &mask_, &old_mask_);
   self_ = ::getpid();
 }
@@ -29,7 +29,7 @@ int ProcessSignals::wait_interrupt(double seconds) {
   timespec ts{static_cast<time_t>(ns / 1000000000L), ns % 1000000000L};
   siginfo_t info;
   int sig = ::sigtimedwait(&mask_, &info, &ts);
-  return sig == SIGINT || sig == SIGTERM || sig == SIGHUP ? sig : 0;
+  return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGUSR1 ? sig : 0;
 }
 
 pid_t ProcessSignals::spawn(const ProcessLaunch& l) const {
@@ -46,7 +46,7 @@ pid_t ProcessSignals::spawn(const ProcessLaunch& l) const {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != self_) ::_exit(126);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE}) ::signal(sig, SIG_DFL);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGCHLD, SIGPIPE}) ::signal(sig, SIG_DFL);
   ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
   int out = ::open(l.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   int err = ::open(l.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -68,6 +68,8 @@ bool process_reap(pid_t pid, int* status) { return ::waitpid(pid, status, WNOHAN
 void process_group_terminate(pid_t pid) { ::kill(-pid, SIGTERM); }
 
 void process_group_kill(pid_t pid) { ::kill(-pid, SIGKILL); }
+
+void process_group_signal(pid_t pid, int sig) { ::kill(-pid, sig); }
 
 bool process_gone(int64_t pid) {
   if (::kill(static_cast<pid_t>(pid), 0) != 0) return errno == ESRCH;

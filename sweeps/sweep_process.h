@@ -19,9 +19,9 @@ struct ProcessLaunch {
   std::string out_path, err_path;                         // the child's stdout, stderr (truncated)
 };
 
-// Blocks SIGCHLD, SIGINT, SIGTERM and SIGHUP while it lives (the previous mask comes back on
-// destruction), so the runner takes them synchronously in wait_interrupt(); children spawned
-// through it get the previous mask and default handlers back.
+// Blocks SIGCHLD, SIGINT, SIGTERM, SIGHUP and SIGUSR1 while it lives (the previous mask comes
+// back on destruction), so the runner takes them synchronously in wait_interrupt(); children
+// spawned through it get the previous mask and default handlers back.
 class ProcessSignals {
  public:
   ProcessSignals();
@@ -29,7 +29,8 @@ class ProcessSignals {
   ProcessSignals(const ProcessSignals&) = delete;
   ProcessSignals& operator=(const ProcessSignals&) = delete;
 
-  // Waits up to `seconds` for one of the blocked signals; returns SIGINT, SIGTERM or SIGHUP when
+  // Waits up to `seconds` for one of the blocked signals; returns SIGINT, SIGTERM, SIGHUP or
+  // SIGUSR1 (Slurm's warning before a time limit, see sweep_task.h) when
   // one arrived, 0 otherwise (timeout, or a child exited: reap with process_reap()).
   int wait_interrupt(double seconds);
 
@@ -47,6 +48,7 @@ class ProcessSignals {
 bool process_reap(pid_t pid, int* status);
 void process_group_terminate(pid_t pid);  // SIGTERM to the process group `pid`
 void process_group_kill(pid_t pid);       // SIGKILL to the process group `pid`
+void process_group_signal(pid_t pid, int sig);  // `sig` to the process group `pid`
 // True when no process `pid` exists on this host, or it is a zombie.
 bool process_gone(int64_t pid);
 

@@ -13,6 +13,7 @@
 #include <fmt/core.h>
 
 #include "core/store/store_run.h"
+#include "core/store/store_url.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
 #include "core/util/strings.h"
@@ -79,6 +80,12 @@ const char* sweep_action_name(SweepAction a) {
     case SweepAction::SkipRunningElsewhere: return "skip (running elsewhere)";
   }
   return "?";
+}
+
+std::string sweep_default_log_dir(const std::string& store_location, const std::string& sweep) {
+  fs::path base = store_is_url(store_location) ? fs::absolute(kStoreDefaultPath).parent_path()
+                                               : fs::absolute(store_location).parent_path();
+  return (base / "logs" / sweep).string();
 }
 
 std::vector<std::string> sweep_detect_gpus() {
@@ -176,7 +183,7 @@ struct SweepRun {
   SweepRun(Store& store_, const SweepSpec& spec_, const std::vector<PlannedJob>& jobs_, SweepRunOptions opt_,
            std::ostream& log_)
       : store(store_), spec(spec_), jobs(jobs_), opt(std::move(opt_)), log(log_),
-        db_abs(fs::absolute(store.path()).string()),
+        db_abs(store_location_absolute(store.path())),
         conf_abs(opt.conf_dir.empty() ? "" : fs::absolute(opt.conf_dir).string()) {}
 
   Store& store;
@@ -195,7 +202,7 @@ struct SweepRun {
   Provenance prov;
   std::vector<std::optional<Active>> slots;  // one per worker
   SweepRunSummary sum;
-  int interrupted = 0;        // the first SIGINT/SIGTERM/SIGHUP, 0 if none
+  int interrupted = 0;        // the first SIGINT/SIGTERM/SIGHUP/SIGUSR1, 0 if none
   double interrupt_time = 0;
 
   double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
@@ -209,7 +216,7 @@ SweepRunOptions resolve_options(const SweepRunOptions& in, Store& store, const S
   if (opt.jobs < 1) throw UserError("--jobs must be at least 1, got " + std::to_string(opt.jobs));
   if (opt.job_cmd.empty()) opt.job_cmd = {process_self_exe(), "run"};
   if (opt.log_dir.empty())
-    opt.log_dir = (fs::path(fs::absolute(store.path()).string()).parent_path() / "logs" / spec.name).string();
+    opt.log_dir = sweep_default_log_dir(store.path(), spec.name);
   make_dirs(opt.log_dir);
   return opt;
 }
@@ -371,7 +378,7 @@ void job_finish(SweepRun& r, int slot, int status) {
   progress(r, line);
 }
 
-// SIGINT/SIGTERM/SIGHUP: the first stops launching and sends SIGTERM, the next one SIGKILL.
+// SIGINT/SIGTERM/SIGHUP/SIGUSR1: the first stops launching and sends SIGTERM, the next SIGKILL.
 void jobs_interrupt(SweepRun& r, int sig) {
   if (!r.interrupted) {
     r.interrupted = sig;

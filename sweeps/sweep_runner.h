@@ -15,8 +15,8 @@
 //                                                                           and the stderr tail
 // Resume (same command): FINISHED jobs are skipped; SCHEDULED, KILLED and stale RUNNING jobs
 // (heartbeat older than stale_after_s, or their process gone on this host) run; FAILED jobs run
-// with retry_failed. SIGINT/SIGTERM/SIGHUP: children get SIGTERM (SIGKILL after kill_grace_s or
-// at a second signal), their runs are marked KILLED, and sweep_run returns promptly.
+// with retry_failed. SIGINT/SIGTERM/SIGHUP/SIGUSR1: children get SIGTERM (SIGKILL after
+// kill_grace_s or at a second signal), their runs are marked KILLED, and sweep_run returns promptly.
 #pragma once
 #include <iosfwd>
 #include <optional>
@@ -70,6 +70,10 @@ SweepRunSummary sweep_run(Store& store, const SweepSpec& spec, const std::vector
 // totals, without writing anything. `store` may be null (no database yet).
 void sweep_dry_run(std::ostream& out, Store* store, const SweepSpec& spec,
                    const std::vector<PlannedJob>& jobs, const SweepRunOptions& opt);
+
+// The job logs' default directory: <db dir>/logs/<sweep>, or results/logs/<sweep> (under the
+// current directory) for a PostgreSQL store. Absolute.
+std::string sweep_default_log_dir(const std::string& store_location, const std::string& sweep);
 
 // Visible GPU ids: CUDA_VISIBLE_DEVICES when set, else /proc/driver/nvidia/gpus/*; empty: none.
 std::vector<std::string> sweep_detect_gpus();

@@ -1,6 +1,7 @@
 #include "core/store/store.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/store/store_schema.h"
+#include "core/store/store_url.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
 
@@ -21,7 +23,7 @@ double store_now() {
 Store::Store(const std::string& path) : Store(path, false) {}
 
 Store::Store(const std::string& path, bool read_only) : path_(path) {
-  if (!read_only) {
+  if (!read_only && !store_is_url(path)) {
     std::filesystem::path p(path);
     if (p.has_parent_path()) make_dirs(p.parent_path().string());
   }
@@ -30,7 +32,8 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
 }
 
 Store Store::open_read_only(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw UserError("no results database at '" + path + "'");
+  if (!store_is_url(path) && !std::filesystem::exists(path))
+    throw UserError("no results database at '" + path + "'");
   {
     Store probe(path, true);
     if (store_schema_version(probe.db()) >= store_schema_latest()) return probe;
@@ -38,16 +41,53 @@ Store Store::open_read_only(const std::string& path) {
   return Store(path, false);  // an older schema: migrate it forward first
 }
 
-void store_bind_scalar(Stmt& s, int i, const std::string& text) {
+namespace {
+
+enum class ScalarKind { Int, Real, Text };
+
+ScalarKind scalar_kind(const std::string& text) {
   static const std::regex int_re("[-+]?[0-9]+");
   static const std::regex real_re("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?");
-  if (std::regex_match(text, int_re) && text.size() < 19) {
-    s.bind(i, static_cast<int64_t>(std::stoll(text)));
-  } else if (std::regex_match(text, real_re)) {
-    s.bind(i, std::strtod(text.c_str(), nullptr));
-  } else {
-    s.bind(i, text);
+  if (std::regex_match(text, int_re) && text.size() < 19) return ScalarKind::Int;
+  if (std::regex_match(text, real_re)) return ScalarKind::Real;
+  return ScalarKind::Text;
+}
+
+// A REAL as SQLite's CAST(x AS TEXT) prints it: %.15g with a decimal point always present.
+std::string sqlite_real_text(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  std::string s = buf;
+  if (s.find_first_of("ni") != std::string::npos) return s;  // inf, nan
+  size_t e = s.find('e');
+  std::string mant = s.substr(0, e), exp = e == std::string::npos ? "" : s.substr(e);
+  if (mant.find('.') == std::string::npos) mant += ".0";
+  return mant + exp;
+}
+
+}  // namespace
+
+void store_bind_scalar(Stmt& s, int i, const std::string& text) {
+  switch (scalar_kind(text)) {
+    case ScalarKind::Int: s.bind(i, static_cast<int64_t>(std::stoll(text))); break;
+    case ScalarKind::Real: s.bind(i, std::strtod(text.c_str(), nullptr)); break;
+    case ScalarKind::Text: s.bind(i, text); break;
   }
+}
+
+StoreScalar store_scalar(const std::string& text) {
+  switch (scalar_kind(text)) {
+    case ScalarKind::Int: {
+      int64_t v = std::stoll(text);
+      return {std::to_string(v), static_cast<double>(v)};
+    }
+    case ScalarKind::Real: {
+      double v = std::strtod(text.c_str(), nullptr);
+      return {sqlite_real_text(v), v};
+    }
+    case ScalarKind::Text: break;
+  }
+  return {text, std::nullopt};
 }
 
 // ---- sweeps -------------------------------------------------------------------------------------
@@ -85,6 +125,10 @@ std::vector<std::pair<int64_t, int64_t>> Store::sweep_jobs(int64_t sweep_id) {
 
 void Store::sweep_set_jobs(int64_t sweep_id, const std::vector<std::pair<int64_t, int64_t>>& jobs) {
   WriteTxn txn(*db_);
+  if (db_->postgres()) {  // concurrent replacements of one sweep's jobs take turns
+    Stmt lock(*db_, "SELECT id FROM sweeps WHERE id = ? FOR UPDATE");
+    lock.bind(1, sweep_id).run();
+  }
   Stmt del(*db_, "DELETE FROM sweep_jobs WHERE sweep_id = ?");
   del.bind(1, sweep_id).run();
   Stmt ins(*db_, "INSERT INTO sweep_jobs (sweep_id, job, run_id) VALUES (?, ?, ?)");
@@ -102,7 +146,7 @@ namespace {
 const char* kRunColumns =
     "r.id, r.sweep_id, r.job, COALESCE(s.name, ''), r.config, r.overrides, r.config_hash, r.seed, "
     "r.status, r.created, r.started, r.ended, r.heartbeat, r.error, r.git_commit, r.git_dirty, "
-    "r.host, r.device, r.torch_version, r.pid, r.attempts "
+    "r.host, r.device, r.torch_version, r.pid, r.attempts, COALESCE(r.launcher, '') "
     "FROM runs r LEFT JOIN sweeps s ON s.id = r.sweep_id";
 
 RunRow read_run(const Stmt& s) {
@@ -128,6 +172,7 @@ RunRow read_run(const Stmt& s) {
   r.torch_version = s.text(18);
   r.pid = s.opt_int64(19);
   r.attempts = s.int64(20);
+  r.launcher = s.text(21);
   return r;
 }
 
@@ -157,9 +202,16 @@ std::vector<RunRow> Store::runs_list(const RunFilter& f) {
     order = " ORDER BY j.job";
   }
   if (!f.status.empty()) conds.push_back("r.status = ?");
-  for (size_t i = 0; i < f.where.size(); ++i)
-    conds.push_back("EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND "
-                    "p.value = ?)");
+  // A param matches as a number when VALUE reads as one (1e-3 = 0.001), else as text. SQLite's
+  // params.value is typed (store_bind_scalar); PostgreSQL's has the number in params.num.
+  for (const auto& w : f.where) {
+    bool numeric = store_scalar(w.second).num.has_value();
+    conds.push_back(!db_->postgres()
+                        ? "EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND p.value = ?)"
+                        : numeric ? "EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND p.num = ?)"
+                                  : "EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ? AND "
+                                    "p.value = ? AND p.num IS NULL)");
+  }
   for (size_t i = 0; i < conds.size(); ++i) sql += (i ? " AND " : " WHERE ") + conds[i];
   Stmt s(*db_, sql + order);
   int b = 1;
@@ -167,7 +219,10 @@ std::vector<RunRow> Store::runs_list(const RunFilter& f) {
   if (!f.status.empty()) s.bind(b++, f.status);
   for (const auto& [k, v] : f.where) {
     s.bind(b++, k);
-    store_bind_scalar(s, b++, v);
+    StoreScalar sc = store_scalar(v);
+    if (!db_->postgres()) store_bind_scalar(s, b++, v);
+    else if (sc.num) s.bind(b++, *sc.num);
+    else s.bind(b++, v);
   }
   std::vector<RunRow> out;
   while (s.step()) out.push_back(read_run(s));
@@ -175,7 +230,8 @@ std::vector<RunRow> Store::runs_list(const RunFilter& f) {
 }
 
 std::vector<std::pair<std::string, std::string>> Store::run_params(int64_t id) {
-  Stmt s(*db_, "SELECT key, CAST(value AS TEXT) FROM params WHERE run_id = ? ORDER BY key");
+  Stmt s(*db_, db_->postgres() ? "SELECT key, value FROM params WHERE run_id = ? ORDER BY key"
+                                : "SELECT key, CAST(value AS TEXT) FROM params WHERE run_id = ? ORDER BY key");
   s.bind(1, id);
   std::vector<std::pair<std::string, std::string>> out;
   while (s.step()) out.emplace_back(s.text(0), s.text(1));
@@ -195,7 +251,7 @@ std::vector<MetricSummary> Store::run_metric_summary(int64_t id) {
          "SELECT key, COUNT(*), MIN(step), MAX(step), MIN(value), MAX(value), "
          "(SELECT value FROM metrics f WHERE f.run_id = m.run_id AND f.key = m.key ORDER BY step LIMIT 1), "
          "(SELECT value FROM metrics l WHERE l.run_id = m.run_id AND l.key = m.key ORDER BY step DESC LIMIT 1) "
-         "FROM metrics m WHERE run_id = ? GROUP BY key ORDER BY key");
+         "FROM metrics m WHERE run_id = ? GROUP BY run_id, key ORDER BY key");
   s.bind(1, id);
   std::vector<MetricSummary> out;
   while (s.step()) {

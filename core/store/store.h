@@ -1,6 +1,7 @@
-// The results store (SQLite, default results/swepo.db): sweeps, runs and their params, metric
-// history, evals and artifacts. One Store is one connection; open one per process (the runner and
-// each job open their own). Schema: core/store/store_schema.cpp. The run lifecycle (what a job
+// The results store: sweeps, runs and their params, metric history, evals and artifacts, in SQLite
+// (a path; default results/swepo.db) or PostgreSQL (a URL postgresql://user@host:port/dbname; see
+// core/store/db.h). One Store is one connection; open one per process (the runner and each job
+// open their own). Schema: core/store/store_schema.cpp. The run lifecycle (what a job
 // calls) is in core/store/store_run.h; whole-store reads (report, plot) in core/store/store_query.h.
 #pragma once
 #include <cstdint>
@@ -11,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/store/sqlite_db.h"
+#include "core/store/db.h"
 
 namespace swepo {
 
@@ -29,6 +30,14 @@ double store_now();  // Unix time in seconds, sub-second resolution
 // Binds a config scalar's text as INTEGER or REAL when it reads as a number, else as TEXT, so
 // params compare numerically in SQL (1e-3 = 0.001) and `--where key=value` matches them.
 void store_bind_scalar(Stmt& s, int i, const std::string& text);
+
+// A config scalar as the store keeps it: its text as SQLite prints the typed value ("1e-3" ->
+// "0.001", "100" -> "100", "1" -> "1", "1.0" -> "1.0") and its number (nullopt for text).
+struct StoreScalar {
+  std::string text;
+  std::optional<double> num;
+};
+StoreScalar store_scalar(const std::string& text);
 
 // What identifies and describes a run before it starts (written once, immutable afterwards).
 struct RunSpec {
@@ -59,6 +68,7 @@ struct RunRow {
   std::string host, device, torch_version;
   std::optional<int64_t> pid;
   int64_t attempts = 0;
+  std::string launcher;  // who runs the latest attempt: "local", "slurm JOB_TASK"; "" unknown
 };
 
 struct SweepRow {
@@ -95,16 +105,18 @@ struct ArtifactRow {
 
 class Store {
  public:
-  // Opens or creates the database (and its directory) and migrates it to the latest schema.
+  // Opens or creates the database (and its directory; a PostgreSQL URL names an existing
+  // database) and migrates it to the latest schema.
   explicit Store(const std::string& path = kStoreDefaultPath);
   // Opens an existing database read-only; throws UserError if it does not exist. A database with
-  // an older schema is migrated first (opened read-write once).
+  // an older schema is migrated first (opened read-write once). PostgreSQL: a normal connection.
   static Store open_read_only(const std::string& path);
 
   // The raw connection: for core/store's own code and for tests only. Everything above
   // core/store uses the named queries (here, store_query.h, store_run.h): no SQL outside it.
   Db& db() { return *db_; }
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return path_; }  // the path or URL as given
+  bool postgres() const { return db_->postgres(); }
 
   // ---- sweeps
   std::optional<SweepRow> sweep_find(const std::string& name);

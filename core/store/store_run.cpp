@@ -2,17 +2,26 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 namespace swepo {
 namespace {
 
+// The run's status, its row locked until the transaction ends (PostgreSQL; SQLite's write
+// transaction holds the database's lock), so the caller's decision and update are atomic.
 std::string status_of(Db& db, int64_t id) {
-  Stmt s(db, "SELECT status FROM runs WHERE id = ?");
+  Stmt s(db, std::string("SELECT status FROM runs WHERE id = ?") + store_lock_clause(db));
   s.bind(1, id);
   if (!s.step()) throw StoreError("no run with id " + std::to_string(id) + " in '" + db.path() + "'");
   return s.text(0);
 }
+
+const char* kArtifactUpsert =
+    "INSERT INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, NULLIF(?, '')) "
+    "ON CONFLICT (run_id, kind, path) DO UPDATE SET sha256 = excluded.sha256";
 
 void clear_results(Db& db, int64_t id) {
   for (const char* table : {"metrics", "evals", "artifacts"}) {
@@ -36,22 +45,36 @@ void set_provenance(Db& db, int64_t id, const Provenance& p) {
 
 int64_t run_register(Store& store, const RunSpec& spec) {
   Db& db = store.db();
+  auto find_id = [&]() -> std::optional<int64_t> {
+    Stmt find(db, "SELECT id FROM runs WHERE config_hash = ? AND seed = ?");
+    find.bind(1, spec.config_hash).bind(2, spec.seed);
+    if (find.step()) return find.int64(0);
+    return std::nullopt;
+  };
+  if (auto id = find_id()) return *id;  // the common case on a resume: no write at all
   WriteTxn txn(db);
-  Stmt find(db, "SELECT id FROM runs WHERE config_hash = ? AND seed = ?");
-  find.bind(1, spec.config_hash).bind(2, spec.seed);
-  if (find.step()) return find.int64(0);  // rolled back: nothing was written
+  // ON CONFLICT DO NOTHING: a concurrent registration of the same identity wins, this one writes
+  // nothing and returns that run (PostgreSQL waits for the other transaction to commit first).
   Stmt ins(db,
            "INSERT INTO runs (sweep_id, job, config, overrides, config_hash, seed, status, created) "
-           "VALUES (?, ?, ?, ?, ?, ?, 'SCHEDULED', ?)");
+           "VALUES (?, ?, ?, ?, ?, ?, 'SCHEDULED', ?) ON CONFLICT (config_hash, seed) DO NOTHING");
   ins.bind(1, spec.sweep_id).bind(2, spec.job).bind(3, spec.config_yaml);
   ins.bind(4, nlohmann::json(spec.overrides).dump()).bind(5, spec.config_hash).bind(6, spec.seed);
   ins.bind(7, store_now()).run();
-  int64_t id = db.last_insert_id();
-  Stmt p(db, "INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)");
+  bool inserted = db.changes() == 1;
+  int64_t id = find_id().value_or(0);
+  if (!inserted) return id;  // rolled back: nothing was written
+  Stmt p(db, db.postgres() ? "INSERT INTO params (run_id, key, value, num) VALUES (?, ?, ?, ?)"
+                           : "INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)");
   for (const auto& [k, v] : spec.params) {
     p.reset();
     p.bind(1, id).bind(2, k);
-    store_bind_scalar(p, 3, v);
+    if (db.postgres()) {
+      StoreScalar sc = store_scalar(v);
+      p.bind(3, sc.text).bind(4, sc.num);
+    } else {
+      store_bind_scalar(p, 3, v);
+    }
     p.run();
   }
   Stmt c(db, "INSERT INTO run_choices (run_id, grp, option) VALUES (?, ?, ?)");
@@ -72,7 +95,7 @@ void run_launch(Store& store, int64_t id, int64_t pid, const std::string& device
   double now = store_now();
   Stmt u(db,
          "UPDATE runs SET status = 'RUNNING', started = ?, heartbeat = ?, ended = NULL, error = NULL, "
-         "pid = ?, attempts = attempts + 1 WHERE id = ?");
+         "pid = ?, attempts = attempts + 1, launcher = 'local' WHERE id = ?");
   u.bind(1, now).bind(2, now).bind(3, pid).bind(4, id).run();
   Provenance p = prov;
   if (!device.empty()) p.device = device;
@@ -109,10 +132,12 @@ void run_heartbeat(Store& store, int64_t id) { run_heartbeat_many(store, {id}); 
 void run_heartbeat_many(Store& store, const std::vector<int64_t>& ids) {
   if (ids.empty()) return;
   Db& db = store.db();
+  std::vector<int64_t> sorted = ids;  // one lock order for every writer (PostgreSQL row locks)
+  std::sort(sorted.begin(), sorted.end());
   WriteTxn txn(db);
   Stmt u(db, "UPDATE runs SET heartbeat = ? WHERE id = ? AND status = 'RUNNING'");
   double now = store_now();
-  for (int64_t id : ids) {
+  for (int64_t id : sorted) {
     u.reset();
     u.bind(1, now).bind(2, id).run();
   }
@@ -156,7 +181,8 @@ void MetricsWriter::flush() {
   if (rows_.empty()) return;
   Db& db = store_.db();
   WriteTxn txn(db);
-  Stmt ins(db, "INSERT OR REPLACE INTO metrics (run_id, key, step, value, time) VALUES (?, ?, ?, ?, ?)");
+  Stmt ins(db, "INSERT INTO metrics (run_id, key, step, value, time) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (run_id, key, step) DO UPDATE SET value = excluded.value, time = excluded.time");
   for (const auto& r : rows_) {
     ins.reset();
     ins.bind(1, run_).bind(2, r.key).bind(3, r.step).bind(4, r.value).bind(5, r.time).run();
@@ -175,14 +201,15 @@ void run_finish(Store& store, int64_t id, const std::vector<EvalRow>& evals,
   if (st != kRunRunning)
     throw StoreError("cannot finish run " + std::to_string(id) + ": its status is " + st +
                      ", not RUNNING");
-  Stmt e(db, "INSERT OR REPLACE INTO evals (run_id, suite, metric, value, stderr, n, decoding) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  Stmt e(db, "INSERT INTO evals (run_id, suite, metric, value, stderr, n, decoding) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, suite, metric, decoding) DO UPDATE SET "
+             "value = excluded.value, stderr = excluded.stderr, n = excluded.n");
   for (const auto& r : evals) {
     e.reset();
     e.bind(1, id).bind(2, r.suite).bind(3, r.metric).bind(4, r.value).bind(5, r.stderr_);
     e.bind(6, r.n).bind(7, r.decoding).run();
   }
-  Stmt a(db, "INSERT OR REPLACE INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, NULLIF(?, ''))");
+  Stmt a(db, kArtifactUpsert);
   for (const auto& r : artifacts) {
     a.reset();
     a.bind(1, id).bind(2, r.kind).bind(3, r.path).bind(4, r.sha256).run();
@@ -221,7 +248,7 @@ bool run_kill(Store& store, int64_t id, const std::string& reason) {
 void run_add_artifacts(Store& store, int64_t id, const std::vector<ArtifactRow>& artifacts) {
   Db& db = store.db();
   WriteTxn txn(db);
-  Stmt a(db, "INSERT OR REPLACE INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, NULLIF(?, ''))");
+  Stmt a(db, kArtifactUpsert);
   for (const auto& r : artifacts) {
     a.reset();
     a.bind(1, id).bind(2, r.kind).bind(3, r.path).bind(4, r.sha256).run();

@@ -9,7 +9,9 @@
 //   on crash: run_fail(store, id, why) FAILED  on error: run_fail(store, id, what)       FAILED
 //   on Ctrl-C: run_kill(store, id, why) KILLED
 //
-// A standalone `swepo run` (no runner) calls run_register() then run_start() itself.
+// A standalone `swepo run` (no runner) calls run_register() then run_start() itself. Launchers
+// that do not fork the job (a Slurm array task) claim the run first (store_claim.h: run_claim);
+// the job's run_start then finds it RUNNING, as after run_launch.
 // Every function is one transaction; run_finish() commits the evals, artifacts and FINISHED status
 // together, so a run is either finished with all its results or not finished at all.
 #pragma once
@@ -83,7 +85,7 @@ bool run_fail(Store& store, int64_t id, const std::string& error);
 // KILLED with `reason`, unless FINISHED or FAILED (returns false then).
 bool run_kill(Store& store, int64_t id, const std::string& reason);
 
-// Adds artifact rows (INSERT OR REPLACE) to a run in any state, e.g. the runner's log files.
+// Adds artifact rows (an upsert) to a run in any state, e.g. the runner's log files.
 void run_add_artifacts(Store& store, int64_t id, const std::vector<ArtifactRow>& artifacts);
 
 }  // namespace swepo

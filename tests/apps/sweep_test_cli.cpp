@@ -1,4 +1,4 @@
-// `swepo sweep|runs|show` without the rest of the CLI (no LibTorch): apps/'s swepo_cli, dispatched
+// `swepo sweep|runs|show|sweep-task|store` without the rest of the CLI (no LibTorch): apps/'s swepo_cli, dispatched
 // through the same cli_call() as apps/main.cpp, so exit codes and messages are the CLI's:
 // 0 success, 2 UserError or usage error, 1 anything else. `sweep` runs without the pipeline's
 // typed check (composition is still checked).
@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   if (cmd == "sweep") return swepo::cli::cli_call(cmd, cmd_sweep_untyped, args);
   if (cmd == "runs") return swepo::cli::cli_call(cmd, swepo::cli::cmd_runs, args);
   if (cmd == "show") return swepo::cli::cli_call(cmd, swepo::cli::cmd_show, args);
+  if (cmd == "sweep-task") return swepo::cli::cli_call(cmd, swepo::cli::cmd_sweep_task, args);
+  if (cmd == "store") return swepo::cli::cli_call(cmd, swepo::cli::cmd_store, args);
   std::cerr << "unknown command " << cmd << "\n";
   return 2;
 }

@@ -1,9 +1,9 @@
 // The run lifecycle: idempotent registration, immutable typed params, batched metrics, and
-// evals committed together with FINISHED (or not at all).
+// evals committed together with FINISHED (or not at all), on both backends.
 #include <gtest/gtest.h>
 
 #include "core/store/store_run.h"
-#include "store_test_util.h"
+#include "tests/core/store/store_test_util.h"
 
 namespace swepo {
 namespace {
@@ -25,8 +25,11 @@ std::string scalar_text(Db& db, const std::string& sql) {
   return s.text(0);
 }
 
-TEST(StoreRun, RegisterIsIdempotentOnConfigHashAndSeed) {
-  test::TempDb t("register");
+class StoreRun : public test::StoreTest {};
+INSTANTIATE_STORE_TESTS(StoreRun);
+
+TEST_P(StoreRun, RegisterIsIdempotentOnConfigHashAndSeed) {
+  test::TempStore t(GetParam(), "register");
   Store store(t.path);
   int64_t a = run_register(store, spec("h1", 0));
   int64_t b = run_register(store, spec("h1", 1));
@@ -37,11 +40,28 @@ TEST(StoreRun, RegisterIsIdempotentOnConfigHashAndSeed) {
   EXPECT_EQ(store.run_get(a)->status, kRunScheduled);
   EXPECT_EQ(store.run_params(a).size(), 4u);
   EXPECT_EQ(store.run_params(a)[0], (std::pair<std::string, std::string>{"loss.beta", "0.001"}));
-  // Params are typed for SQL: 1e-3 is the REAL 0.001, 100 an INTEGER, dpo TEXT.
-  EXPECT_EQ(scalar_text(store.db(), "SELECT typeof(value) FROM params WHERE key = 'loss.beta' AND run_id = 1"), "real");
-  EXPECT_EQ(scalar_text(store.db(), "SELECT typeof(value) FROM params WHERE key = 'trainer.steps' AND run_id = 1"),
-            "integer");
-  EXPECT_EQ(scalar_text(store.db(), "SELECT typeof(value) FROM params WHERE key = 'loss.name' AND run_id = 1"), "text");
+  EXPECT_EQ(store.run_params(a)[3], (std::pair<std::string, std::string>{"trainer.steps", "100"}));
+  if (!pg()) {
+    // Params are typed for SQL: 1e-3 is the REAL 0.001, 100 an INTEGER, dpo TEXT.
+    auto type_of = [&](const std::string& key) {
+      return scalar_text(store.db(), "SELECT typeof(value) FROM params WHERE key = '" + key + "' AND run_id = 1");
+    };
+    EXPECT_EQ(type_of("loss.beta"), "real");
+    EXPECT_EQ(type_of("trainer.steps"), "integer");
+    EXPECT_EQ(type_of("loss.name"), "text");
+  } else {
+    // PostgreSQL: the number in params.num (0.001, 100), NULL for the text dpo.
+    Stmt n(store.db(), "SELECT key, num FROM params WHERE run_id = 1 ORDER BY key");
+    ASSERT_TRUE(n.step());
+    EXPECT_EQ(n.text(0), "loss.beta");
+    EXPECT_DOUBLE_EQ(n.real(1), 0.001);
+    ASSERT_TRUE(n.step());
+    EXPECT_TRUE(n.is_null(1));  // loss.name
+    ASSERT_TRUE(n.step());
+    ASSERT_TRUE(n.step());
+    EXPECT_EQ(n.text(0), "trainer.steps");
+    EXPECT_DOUBLE_EQ(n.real(1), 100);
+  }
   EXPECT_THROW(store.db().exec("UPDATE params SET value = 2 WHERE run_id = 1"), StoreError);
   // Filters: a param compared as a number (0.001 == 1e-3), a status, an unknown value.
   RunFilter f;
@@ -53,13 +73,15 @@ TEST(StoreRun, RegisterIsIdempotentOnConfigHashAndSeed) {
   EXPECT_EQ(store.runs_list(f).size(), 2u);
   f.where = {{"loss.name", "ipo"}};
   EXPECT_EQ(store.runs_list(f).size(), 0u);
+  f.where = {{"loss.name", "dpo"}, {"trainer.steps", "100.0"}};  // 100.0 = 100 as numbers
+  EXPECT_EQ(store.runs_list(f).size(), 2u);
   RunFilter g;
   g.status = kRunFinished;
   EXPECT_EQ(store.runs_list(g).size(), 0u);
 }
 
-TEST(StoreRun, FinishCommitsEvalsWithTheStatusOrNothing) {
-  test::TempDb t("finish");
+TEST_P(StoreRun, FinishCommitsEvalsWithTheStatusOrNothing) {
+  test::TempStore t(GetParam(), "finish");
   Store store(t.path);
   int64_t id = run_register(store, spec("h", 0));
   // Finishing a run that never started fails and writes nothing.
@@ -95,8 +117,8 @@ TEST(StoreRun, FinishCommitsEvalsWithTheStatusOrNothing) {
   EXPECT_THROW(run_start(store, id, p), StoreError);
 }
 
-TEST(StoreRun, RestartClearsThePreviousAttempt) {
-  test::TempDb t("restart");
+TEST_P(StoreRun, RestartClearsThePreviousAttempt) {
+  test::TempStore t(GetParam(), "restart");
   Store store(t.path);
   int64_t id = run_register(store, spec("h", 0));
   run_start(store, id, {});
@@ -112,8 +134,8 @@ TEST(StoreRun, RestartClearsThePreviousAttempt) {
   EXPECT_TRUE(store.run_metric_summary(id).empty());
 }
 
-TEST(StoreRun, MetricsWriterBatchesAndSummarises) {
-  test::TempDb t("metrics");
+TEST_P(StoreRun, MetricsWriterBatchesAndSummarises) {
+  test::TempStore t(GetParam(), "metrics");
   Store store(t.path);
   int64_t id = run_register(store, spec("h", 0));
   run_start(store, id, {});

@@ -1,21 +1,16 @@
-// Schema creation, forward migration from version 1, and refusing a newer database.
+// Schema creation, forward migration from version 1, and refusing a newer database, on both
+// backends (SQLite and PostgreSQL; see store_test_util.h).
 #include <gtest/gtest.h>
 
 #include "core/store/store.h"
 #include "core/store/store_run.h"
 #include "core/store/store_schema.h"
-#include "store_test_util.h"
+#include "tests/core/store/store_test_util.h"
 
 namespace swepo {
 namespace {
 
-std::vector<std::string> names(Db& db, const std::string& type) {
-  Stmt s(db, "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name");
-  s.bind(1, type);
-  std::vector<std::string> out;
-  while (s.step()) out.push_back(s.text(0));
-  return out;
-}
+std::vector<std::string> names(Db& db, const std::string& type) { return store_schema_objects(db, type); }
 
 int64_t scalar(Db& db, const std::string& sql) {
   Stmt s(db, sql);
@@ -23,26 +18,32 @@ int64_t scalar(Db& db, const std::string& sql) {
   return s.int64(0);
 }
 
-TEST(StoreSchema, CreatedAtTheLatestVersionInWalMode) {
-  test::TempDb t("create");
+class StoreSchema : public test::StoreTest {};
+INSTANTIATE_STORE_TESTS(StoreSchema);
+
+TEST_P(StoreSchema, CreatedAtTheLatestVersionInWalMode) {
+  test::TempStore t(GetParam(), "create");
   Store store(t.path);
   EXPECT_EQ(store_schema_version(store.db()), store_schema_latest());
-  EXPECT_EQ(store_schema_latest(), 2);
+  EXPECT_EQ(store_schema_latest(), 3);
+  EXPECT_EQ(store.postgres(), pg());
   EXPECT_EQ(names(store.db(), "table"),
             (std::vector<std::string>{"artifacts", "evals", "metrics", "params", "run_choices", "runs",
-                                      "schema_version", "sweep_jobs", "sweeps"}));
+                                      "schema_version", "submissions", "sweep_jobs", "sweeps"}));
   EXPECT_EQ(names(store.db(), "view"), (std::vector<std::string>{"eval_over_seeds", "final_metrics",
                                                                  "run_evals", "run_final_metrics", "run_overview"}));
-  Stmt jm(store.db(), "PRAGMA journal_mode");
-  jm.step();
-  EXPECT_EQ(jm.text(0), "wal");
+  if (!pg()) {
+    Stmt jm(store.db(), "PRAGMA journal_mode");
+    jm.step();
+    EXPECT_EQ(jm.text(0), "wal");
+  }
   // Opening again is a no-op.
   Store again(t.path);
   EXPECT_EQ(scalar(again.db(), "SELECT COUNT(*) FROM schema_version"), 1);
 }
 
-TEST(StoreSchema, MigratesAVersion1DatabaseForward) {
-  test::TempDb t("migrate");
+TEST_P(StoreSchema, MigratesAVersion1DatabaseForward) {
+  test::TempStore t(GetParam(), "migrate");
   {
     Db db(t.path);
     store_migrate(db, 1);
@@ -57,12 +58,13 @@ TEST(StoreSchema, MigratesAVersion1DatabaseForward) {
     db.exec("INSERT INTO metrics VALUES (1, 'loss', 1, 0.25, 4)");
   }
   Store store(t.path);  // migrates to the latest version
-  EXPECT_EQ(store_schema_version(store.db()), 2);
+  EXPECT_EQ(store_schema_version(store.db()), 3);
   auto r = store.run_get(1);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->sweep, "old");
   EXPECT_EQ(r->attempts, 1);  // backfilled: the run had started
   EXPECT_FALSE(r->pid);
+  EXPECT_EQ(r->launcher, "");  // version 3's column, NULL for old runs
   EXPECT_EQ(r->overrides, std::vector<std::string>{"seed=7"});
   EXPECT_EQ(store.sweep_jobs(1), (std::vector<std::pair<int64_t, int64_t>>{{0, 1}}));  // backfilled
   RunFilter f;
@@ -79,8 +81,8 @@ TEST(StoreSchema, MigratesAVersion1DatabaseForward) {
   EXPECT_THROW(store.db().exec("UPDATE params SET value = 8 WHERE run_id = 1"), StoreError);
 }
 
-TEST(StoreSchema, RefusesANewerDatabase) {
-  test::TempDb t("newer");
+TEST_P(StoreSchema, RefusesANewerDatabase) {
+  test::TempStore t(GetParam(), "newer");
   { Store store(t.path); store.db().exec("UPDATE schema_version SET version = 99"); }
   try {
     Store store(t.path);
@@ -88,6 +90,30 @@ TEST(StoreSchema, RefusesANewerDatabase) {
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("schema version 99, newer than this swepo"), std::string::npos) << e.what();
   }
+}
+
+// The views compute the same values on both backends: eval_over_seeds' mean, count and seeds
+// over two finished seeds (0.25 and 0.75: mean 0.5), run_overview's ISO start time.
+TEST_P(StoreSchema, ViewsAgreeAcrossBackends) {
+  test::TempStore t(GetParam(), "views");
+  Store store(t.path);
+  store.db().exec("INSERT INTO runs (config, overrides, config_hash, seed, status, created, started, ended) VALUES "
+                  "('seed: 1', '[]', 'h', 1, 'FINISHED', 0, 86400, 86410), "
+                  "('seed: 0', '[]', 'h', 0, 'FINISHED', 0, 0, 5)");
+  store.db().exec("INSERT INTO evals (run_id, suite, metric, value, decoding) VALUES "
+                  "(1, 's', 'm', 0.25, ''), (2, 's', 'm', 0.75, '')");
+  store.db().exec("INSERT INTO run_choices VALUES (1, 'loss', 'dpo'), (2, 'loss', 'dpo')");
+  Stmt v(store.db(), "SELECT n_seeds, mean, seeds, loss FROM eval_over_seeds");
+  ASSERT_TRUE(v.step());
+  EXPECT_EQ(v.int64(0), 2);
+  EXPECT_DOUBLE_EQ(v.real(1), 0.5);
+  std::string seeds = v.text(2);
+  EXPECT_TRUE(seeds == "0,1" || seeds == "1,0") << seeds;
+  EXPECT_EQ(v.text(3), "dpo");
+  Stmt o(store.db(), "SELECT started, seconds FROM run_overview WHERE run_id = 1");
+  ASSERT_TRUE(o.step());
+  EXPECT_EQ(o.text(0), "1970-01-02 00:00:00");
+  EXPECT_DOUBLE_EQ(o.real(1), 10.0);
 }
 
 }  // namespace
