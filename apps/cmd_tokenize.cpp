@@ -1,0 +1,134 @@
+// swepo tokenize: a Hugging Face tokenizer directory's ids for JSONL text, for researchers checking
+// their data (core/text/tokenizer_hf.h: tokenizer.json, or SentencePiece tokenizer.model).
+//
+//   swepo tokenize --tokenizer DIR [--input FILE|-] [--add-special-tokens] [--chat-template auto|NAME]
+// In: one JSON object per line, {"text": "..."} or {"messages": [{"role", "content"}, ...]}.
+// Out: one line per input line, {"ids": [...]}:
+//   text      encode(text), or with --add-special-tokens the BOS/EOS the tokenizer adds (HF
+//             encode(text) with add_special_tokens=True);
+//   messages  the conversation formatted by --chat-template (core/text/chat_template.h: auto =
+//             detected from DIR/tokenizer_config.json) and encoded without adding BOS/EOS (the
+//             template writes them, as HF apply_chat_template(tokenize=True) does): the prompt and
+//             assistant header when the last turn is not the assistant's, else prompt + response.
+// Blank lines are skipped. A line that is not a JSON object with a string "text" or a valid
+// "messages" list (or messages without --chat-template) exits 2 naming FILE:LINE.
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "apps/cli_args.h"
+#include "apps/commands.h"
+#include "core/text/chat_template.h"
+#include "core/text/tokenizer_hf.h"
+#include "core/util/error.h"
+#include "core/util/strings.h"
+
+namespace swepo::cli {
+
+namespace {
+
+std::vector<ChatMessage> read_messages(const nlohmann::json& list, const std::string& where) {
+  if (!list.is_array() || list.empty()) throw UserError(where + ": field 'messages' must be a non-empty list");
+  std::vector<ChatMessage> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const auto& m = list[i];
+    const std::string at = where + ": messages[" + std::to_string(i) + "]";
+    if (!m.is_object()) throw UserError(at + " must be an object {\"role\", \"content\"}");
+    auto role = m.find("role"), content = m.find("content");
+    if (role == m.end() || !role->is_string()) throw UserError(at + ".role must be a string");
+    if (content == m.end() || !content->is_string()) throw UserError(at + ".content must be a string");
+    out.push_back({role->get<std::string>(), content->get<std::string>()});
+  }
+  return out;
+}
+
+}  // namespace
+
+int cmd_tokenize(const Args& args) {
+  std::string dir, input = "-", chat_template;
+  po::options_description desc(
+      "swepo tokenize --tokenizer DIR [--input FILE|-] [--add-special-tokens]\n"
+      "Token ids of JSONL {\"text\": ...} lines (one {\"ids\": [...]} line each, on stdout)");
+  desc.add_options()("help,h", "show this help")(
+      "tokenizer", po::value(&dir), "Hugging Face tokenizer directory (tokenizer.json [+ tokenizer_config.json], "
+                                    "or tokenizer.model)")(
+      "input", po::value(&input)->default_value(input), "JSONL file, or - for stdin")(
+      "add-special-tokens", "text lines: add the BOS/EOS the tokenizer adds (HF add_special_tokens=True)")(
+      "chat-template", po::value(&chat_template),
+      "messages lines: auto (from DIR/tokenizer_config.json) or a template name (none, chatml, qwen3, "
+      "llama3, llama2, mistral, zephyr)");
+  po::variables_map vm;
+  if (!cli_parse(args, desc, vm)) return 0;
+  if (dir.empty()) throw UserError("--tokenizer is required (see swepo tokenize --help)");
+  const bool specials = vm.count("add-special-tokens") > 0;
+  const std::unique_ptr<Tokenizer> tok = load_hf_tokenizer(dir);
+  // The chat template, resolved at the first messages line.
+  std::string template_name;
+  ChatTokens chat_tokens;
+  auto resolve_template = [&] {
+    if (!template_name.empty()) return;
+    ChatTemplateInfo info;
+    if (chat_template == "auto") {
+      info = read_chat_template_info(dir);
+    } else {
+      if (tok->bos_id() >= 0) info.tokens.bos = tok->id_to_token(tok->bos_id());
+      if (tok->eos_id() >= 0) info.tokens.eos = tok->id_to_token(tok->eos_id());
+    }
+    template_name = resolve_chat_template(chat_template, info);
+    chat_tokens = info.tokens;
+  };
+
+  std::ifstream file;
+  if (input != "-") {
+    file.open(input, std::ios::binary);
+    if (!file) throw UserError(input + ": cannot be read");
+  }
+  std::istream& in = input == "-" ? std::cin : file;
+  const std::string origin = input == "-" ? "<stdin>" : input;
+  std::string line;
+  for (int64_t lineno = 1; std::getline(in, line); ++lineno) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = origin + ":" + std::to_string(lineno);
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      throw UserError(where + ": not valid JSON (" + e.what() + ")");
+    }
+    if (!j.is_object()) throw UserError(where + ": expected a JSON object");
+    auto text = j.find("text");
+    auto messages = j.find("messages");
+    std::vector<int64_t> ids;
+    try {
+      if (text != j.end()) {
+        if (!text->is_string()) throw UserError("field 'text' must be a string");
+        ids = specials ? tok->encode_with_specials(text->get<std::string>()) : tok->encode(text->get<std::string>());
+      } else if (messages != j.end()) {
+        if (chat_template.empty())
+          throw UserError("{\"messages\": ...} needs a chat template: pass --chat-template auto (detected from " +
+                          dir + "/tokenizer_config.json) or a name (" + join(chat_template_names(), ", ") + ")");
+        const auto conv = read_messages(*messages, where);
+        resolve_template();
+        std::string formatted;
+        if (conv.back().role == "assistant") {
+          const ChatPair pair = format_last_turn(template_name, conv, chat_tokens);
+          formatted = pair.prompt + pair.response;
+        } else {
+          formatted = format_prompt(template_name, conv, chat_tokens);
+        }
+        ids = tok->encode(formatted);
+      } else {
+        throw UserError("missing field 'text' (or 'messages')");
+      }
+    } catch (const UserError& e) {
+      const std::string msg = e.what();
+      throw UserError(msg.rfind(where, 0) == 0 ? msg : where + ": " + msg);
+    }
+    std::cout << nlohmann::json{{"ids", ids}}.dump() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace swepo::cli
