@@ -70,8 +70,14 @@ void read_model(torch::serialize::InputArchive& ar, Transformer& model, const st
   torch::NoGradGuard no_grad;
   auto load_one = [&](const std::string& name, at::Tensor& dst, bool is_buffer) {
     at::Tensor src;
-    if (!read_nested(mar, name, src, is_buffer))
+    if (!read_nested(mar, name, src, is_buffer)) {
+      at::Tensor old;
+      if (read_nested(mar, "tok_emb", old, false))  // parameter names before the HF naming
+        throw UserError("checkpoint '" + path + "' was written by an older swepo (parameters 'tok_emb', "
+                        "'block0.wqkv', ...); this build names them as Hugging Face does ('" + name +
+                        "'): retrain, or load it with the swepo version that wrote it");
       throw UserError("checkpoint '" + path + "': missing model tensor '" + name + "'");
+    }
     if (src.sizes() != dst.sizes()) {
       std::ostringstream os;
       os << "checkpoint '" << path << "': model tensor '" << name << "' has shape " << src.sizes()

@@ -27,7 +27,7 @@ class Optimizer;
 
 namespace swepo {
 
-constexpr int64_t kCheckpointFormat = 1;
+constexpr int64_t kCheckpointFormat = 2;  // 2: Hugging Face parameter names (model.layers.{i}...)
 
 struct TrainState {
   std::string phase;        // "sft" | "pref" | "model"

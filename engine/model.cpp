@@ -1,5 +1,5 @@
 // Dimension glossary: N rows, T tokens in the call, S key/value slots, V vocab, D d_model,
-// H heads, Dh head width, F d_ff, L layers.
+// H heads, Hkv key/value heads, Dh head width, F d_ff, L layers.
 #include "engine/model.h"
 
 #include <torch/torch.h>
@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <tuple>
 
 #include "core/util/error.h"
 
@@ -20,22 +21,30 @@ at::ScalarType math_dtype(const at::Tensor& x) {
   return x.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;
 }
 
-// RMSNorm in float32, cast back to the input dtype, then scaled by the gain (as in Llama).
-at::Tensor rms_norm(const at::Tensor& x /*[..., D]*/, const at::Tensor& w /*[D]*/, double eps) {
-  at::Tensor xf = x.to(math_dtype(x));                               // [..., D]
-  at::Tensor y = xf * torch::rsqrt(xf.pow(2).mean(-1, true) + eps);  // [..., D]
+// RMSNorm in float32, cast back to the input dtype, then scaled by the gain (LlamaRMSNorm).
+at::Tensor rms_norm(const at::Tensor& x /*[..., E]*/, const at::Tensor& w /*[E]*/, double eps) {
+  at::Tensor xf = x.to(math_dtype(x));                               // [..., E]
+  at::Tensor y = xf * torch::rsqrt(xf.pow(2).mean(-1, true) + eps);  // [..., E]
   return y.to(x.scalar_type()) * w;
 }
 
-// Rotary embedding (rotate-half form) of x [N, H, T, Dh] at positions given by cos/sin
-// [N or 1, 1, T, Dh/2]; computed in float32.
+// Rotary embedding, rotate_half form: x [N, Hx, T, Dh] with halves (x1, x2) becomes
+// (x1·cos − x2·sin, x2·cos + x1·sin), cos/sin [N or 1, 1, T, Dh/2] in the parameter dtype (as
+// transformers casts them to the hidden states' dtype); the result has x's dtype.
 at::Tensor apply_rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
   const int64_t half = x.size(-1) / 2;
-  at::Tensor xf = x.to(math_dtype(x));
-  at::Tensor x1 = xf.slice(-1, 0, half);     // [N, H, T, Dh/2]
-  at::Tensor x2 = xf.slice(-1, half, 2 * half);  // [N, H, T, Dh/2]
-  at::Tensor out = torch::cat({x1 * cos - x2 * sin, x1 * sin + x2 * cos}, -1);  // [N, H, T, Dh]
+  at::Tensor x1 = x.slice(-1, 0, half);         // [N, Hx, T, Dh/2]
+  at::Tensor x2 = x.slice(-1, half, 2 * half);  // [N, Hx, T, Dh/2]
+  at::Tensor out = torch::cat({x1 * cos - x2 * sin, x2 * cos + x1 * sin}, -1);  // [N, Hx, T, Dh]
   return out.to(x.scalar_type());
+}
+
+// repeat_kv: key/value heads [N, Hkv, S, Dh] -> [N, Hkv·rep, S, Dh], query head h reading kv head
+// h / rep.
+at::Tensor repeat_kv(const at::Tensor& t, int64_t rep) {
+  if (rep == 1) return t;
+  const int64_t N = t.size(0), Hkv = t.size(1), S = t.size(2), Dh = t.size(3);
+  return t.unsqueeze(2).expand({N, Hkv, rep, S, Dh}).reshape({N, Hkv * rep, S, Dh});
 }
 
 // Allowed (query, key) pairs: queries occupy slots [start, start + Tq), keys slots [0, Tk).
@@ -55,7 +64,7 @@ at::Tensor attention_allowed(int64_t start, int64_t Tq, int64_t Tk, const at::Te
 }
 
 // Softmax attention of q [N, H, Tq, Dh] over k, v [N, H, Tk, Dh] with allowed [N|1, 1, Tq, Tk]
-// (undefined: causal with Tq == Tk). Returns [N, H, Tq, Dh].
+// (undefined: causal with Tq == Tk), scale 1/sqrt(Dh). Returns [N, H, Tq, Dh].
 at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                   const at::Tensor& allowed) {
 #if TORCH_VERSION_MAJOR >= 2
@@ -77,45 +86,114 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
 #endif
 }
 
+// Registers `t` as parameter `dotted` (e.g. "self_attn.q_proj.weight") of `root`, creating the
+// intermediate modules ("self_attn", then "q_proj") so that names match the HF state dict.
+at::Tensor register_nested(torch::nn::Module& root, const std::string& dotted, at::Tensor t) {
+  torch::nn::Module* m = &root;
+  size_t start = 0;
+  for (size_t dot; (dot = dotted.find('.', start)) != std::string::npos; start = dot + 1) {
+    const std::string name = dotted.substr(start, dot - start);
+    auto children = m->named_children();
+    if (auto* found = children.find(name)) {
+      m = found->get();
+    } else {
+      m = m->register_module(name, std::make_shared<torch::nn::Module>()).get();
+    }
+  }
+  return m->register_parameter(dotted.substr(start), std::move(t));
+}
+
+// RoPE inverse frequencies [Dh/2] in float32, exactly as transformers' rope init functions:
+// default theta^(-2i/Dh) (computed as 1 / theta^(arange(0, Dh, 2) / Dh) in float32); linear divides
+// by the factor; llama3 (_compute_llama3_parameters) divides the low frequencies (wavelength >
+// original_max / low_freq_factor) by the factor, keeps the high ones (wavelength <
+// original_max / high_freq_factor) and interpolates smoothly in between.
+at::Tensor rope_inv_freq(const ModelConfig& c) {
+  const int64_t Dh = model_head_dim(c);
+  auto f32 = torch::TensorOptions().dtype(at::kFloat);
+  at::Tensor exponent = torch::arange(0, Dh, 2, torch::TensorOptions().dtype(at::kLong)).to(at::kFloat) /
+                        static_cast<double>(Dh);                                   // [Dh/2]
+  at::Tensor inv_freq = 1.0 / torch::pow(torch::scalar_tensor(c.rope_theta, f32), exponent);  // [Dh/2]
+  if (c.rope_scaling_type == "linear") return inv_freq / c.rope_scaling_factor;
+  if (c.rope_scaling_type != "llama3") return inv_freq;
+  const double factor = c.rope_scaling_factor, lo = c.rope_low_freq_factor, hi = c.rope_high_freq_factor;
+  const double old_len = static_cast<double>(c.rope_original_max_position);
+  const double low_freq_wavelen = old_len / lo, high_freq_wavelen = old_len / hi;
+  at::Tensor wavelen = 2.0 * M_PI / inv_freq;                                           // [Dh/2]
+  at::Tensor scaled = torch::where(wavelen > low_freq_wavelen, inv_freq / factor, inv_freq);  // [Dh/2]
+  at::Tensor smooth = (old_len / wavelen - lo) / (hi - lo);                             // [Dh/2]
+  at::Tensor smoothed = (1 - smooth) * scaled / factor + smooth * scaled;               // [Dh/2]
+  at::Tensor is_medium = (wavelen >= high_freq_wavelen) & (wavelen <= low_freq_wavelen);
+  return torch::where(is_medium, smoothed, scaled).to(at::kFloat);                      // [Dh/2]
+}
+
 }  // namespace
 
-// One pre-norm block: x + Attn(RMSNorm(x)), then x + SwiGLU(RMSNorm(x)).
+// One pre-norm block: x + Attn(RMSNorm(x)), then x + MLP(RMSNorm(x)), MLP = down(silu(gate) * up).
 struct TransformerBlockImpl : torch::nn::Module {
-  TransformerBlockImpl(const ModelConfig& c) : n_head(c.n_head), eps(c.norm_eps) {
+  TransformerBlockImpl(const ModelConfig& c, const torch::TensorOptions& o)
+      : H(c.n_head), Hkv(model_kv_heads(c)), Dh(model_head_dim(c)), eps(c.norm_eps) {
     const int64_t D = c.d_model, F = c.d_ff;
-    attn_norm = register_parameter("attn_norm", torch::ones({D}));   // [D]
-    wqkv = register_parameter("wqkv", torch::empty({3 * D, D}));      // [3D, D]
-    wo = register_parameter("wo", torch::empty({D, D}));              // [D, D]
-    mlp_norm = register_parameter("mlp_norm", torch::ones({D}));      // [D]
-    w13 = register_parameter("w13", torch::empty({2 * F, D}));        // [2F, D]: gate W1; up W3
-    w2 = register_parameter("w2", torch::empty({D, F}));              // [D, F]
+    auto reg = [&](const char* name, at::Tensor t) { return register_nested(*this, name, std::move(t)); };
+    q_w = reg("self_attn.q_proj.weight", torch::empty({H * Dh, D}, o));      // [H·Dh, D]
+    if (c.attention_bias) q_b = reg("self_attn.q_proj.bias", torch::zeros({H * Dh}, o));
+    k_w = reg("self_attn.k_proj.weight", torch::empty({Hkv * Dh, D}, o));    // [Hkv·Dh, D]
+    if (c.attention_bias) k_b = reg("self_attn.k_proj.bias", torch::zeros({Hkv * Dh}, o));
+    v_w = reg("self_attn.v_proj.weight", torch::empty({Hkv * Dh, D}, o));    // [Hkv·Dh, D]
+    if (c.attention_bias) v_b = reg("self_attn.v_proj.bias", torch::zeros({Hkv * Dh}, o));
+    o_w = reg("self_attn.o_proj.weight", torch::empty({D, H * Dh}, o));      // [D, H·Dh]
+    if (model_o_bias(c)) o_b = reg("self_attn.o_proj.bias", torch::zeros({D}, o));
+    if (c.qk_norm) {
+      q_norm = reg("self_attn.q_norm.weight", torch::ones({Dh}, o));         // [Dh]
+      k_norm = reg("self_attn.k_norm.weight", torch::ones({Dh}, o));         // [Dh]
+    }
+    gate_w = reg("mlp.gate_proj.weight", torch::empty({F, D}, o));           // [F, D]
+    up_w = reg("mlp.up_proj.weight", torch::empty({F, D}, o));               // [F, D]
+    down_w = reg("mlp.down_proj.weight", torch::empty({D, F}, o));           // [D, F]
+    in_norm = reg("input_layernorm.weight", torch::ones({D}, o));            // [D]
+    post_norm = reg("post_attention_layernorm.weight", torch::ones({D}, o)); // [D]
+  }
+
+  // h [N, T, D] (normed), cos/sin [N|1, 1, T, Dh/2] -> q [N, H, T, Dh], k, v [N, Hkv, T, Dh]
+  // (q/k normed per head when qk_norm, then rotated).
+  std::tuple<at::Tensor, at::Tensor, at::Tensor> qkv(const at::Tensor& h, const at::Tensor& cos,
+                                                     const at::Tensor& sin) {
+    const int64_t N = h.size(0), T = h.size(1);
+    at::Tensor q = torch::linear(h, q_w, q_b).view({N, T, H, Dh});    // [N, T, H, Dh]
+    at::Tensor k = torch::linear(h, k_w, k_b).view({N, T, Hkv, Dh});  // [N, T, Hkv, Dh]
+    at::Tensor v = torch::linear(h, v_w, v_b).view({N, T, Hkv, Dh});  // [N, T, Hkv, Dh]
+    if (q_norm.defined()) {
+      q = rms_norm(q, q_norm, eps);
+      k = rms_norm(k, k_norm, eps);
+    }
+    q = apply_rope(q.transpose(1, 2), cos, sin);  // [N, H, T, Dh]
+    k = apply_rope(k.transpose(1, 2), cos, sin);  // [N, Hkv, T, Dh]
+    return {q, k, v.transpose(1, 2)};             // v [N, Hkv, T, Dh]
+  }
+
+  at::Tensor mlp(const at::Tensor& y /*[..., D]*/) {
+    at::Tensor h = rms_norm(y, post_norm, eps);                                           // [..., D]
+    return torch::linear(torch::silu(torch::linear(h, gate_w)) * torch::linear(h, up_w), down_w);  // [..., D]
   }
 
   // x [N, T, D]; cos/sin [N|1, 1, T, Dh/2]; allowed [N|1, 1, T, S] or undefined (causal).
-  // With a cache (k_cache, v_cache [N, H, S, Dh]), the new keys/values are written at slots
+  // With a cache (k_cache, v_cache [N, Hkv, S, Dh]), the new keys/values are written at slots
   // [start, start + T) and attention spans slots [0, start + T).
   at::Tensor forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
                      const at::Tensor& allowed, at::Tensor* k_cache, at::Tensor* v_cache,
                      int64_t start) {
-    const int64_t N = x.size(0), T = x.size(1), D = x.size(2), Dh = D / n_head;
-    at::Tensor h = rms_norm(x, attn_norm, eps);                             // [N, T, D]
-    at::Tensor qkv = torch::linear(h, wqkv);                                // [N, T, 3D]
-    auto parts = qkv.view({N, T, 3, n_head, Dh}).permute({2, 0, 3, 1, 4});  // [3, N, H, T, Dh]
-    at::Tensor q = apply_rope(parts[0], cos, sin);                          // [N, H, T, Dh]
-    at::Tensor k = apply_rope(parts[1], cos, sin);                          // [N, H, T, Dh]
-    at::Tensor v = parts[2];                                                // [N, H, T, Dh]
+    const int64_t N = x.size(0), T = x.size(1);
+    auto [q, k, v] = qkv(rms_norm(x, in_norm, eps), cos, sin);  // [N, H|Hkv, T, Dh]
     if (k_cache) {
       k_cache->slice(2, start, start + T).copy_(k);
       v_cache->slice(2, start, start + T).copy_(v);
-      k = k_cache->slice(2, 0, start + T).to(q.scalar_type());  // [N, H, S', Dh]
-      v = v_cache->slice(2, 0, start + T).to(q.scalar_type());  // [N, H, S', Dh]
+      k = k_cache->slice(2, 0, start + T).to(q.scalar_type());  // [N, Hkv, S', Dh]
+      v = v_cache->slice(2, 0, start + T).to(q.scalar_type());  // [N, Hkv, S', Dh]
     }
-    at::Tensor a = attend(q, k, v, allowed);                          // [N, H, T, Dh]
-    a = a.transpose(1, 2).reshape({N, T, D});                         // [N, T, D]
-    at::Tensor y = x + torch::linear(a, wo);                          // [N, T, D]
-    at::Tensor g = torch::linear(rms_norm(y, mlp_norm, eps), w13);    // [N, T, 2F]
-    auto gu = g.chunk(2, -1);                                         // 2 x [N, T, F]
-    return y + torch::linear(torch::silu(gu[0]) * gu[1], w2);         // [N, T, D]
+    at::Tensor a = attend(q, repeat_kv(k, H / Hkv), repeat_kv(v, H / Hkv), allowed);  // [N, H, T, Dh]
+    a = a.transpose(1, 2).reshape({N, T, H * Dh});                                     // [N, T, H·Dh]
+    at::Tensor y = x + torch::linear(a, o_w, o_b);                                     // [N, T, D]
+    return y + mlp(y);                                                                 // [N, T, D]
   }
 
   // The shared-prompt layout: x [L, D] flat tokens, cos/sin [1, 1, L, Dh/2], `a` on x's device,
@@ -124,75 +202,79 @@ struct TransformerBlockImpl : torch::nn::Module {
   at::Tensor forward_packed(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
                             const PackedAttention& a, const at::Tensor& prompt_flat,
                             const at::Tensor& resp_flat) {
-    const int64_t L = x.size(0), D = x.size(1), Dh = D / n_head;
-    at::Tensor h = rms_norm(x, attn_norm, eps);                                  // [L, D]
-    at::Tensor qkv = torch::linear(h, wqkv);                                     // [L, 3D]
-    auto parts = qkv.view({L, 3, n_head, Dh}).permute({1, 2, 0, 3}).unsqueeze(1);  // [3, 1, H, L, Dh]
-    at::Tensor q = apply_rope(parts[0], cos, sin)[0].transpose(0, 1);           // [L, H, Dh]
-    at::Tensor k = apply_rope(parts[1], cos, sin)[0].transpose(0, 1);           // [L, H, Dh]
-    at::Tensor v = parts[2][0].transpose(0, 1);                                  // [L, H, Dh]
+    const int64_t L = x.size(0), rep = H / Hkv;
+    auto [q4, k4, v4] = qkv(rms_norm(x, in_norm, eps).unsqueeze(0), cos, sin);  // [1, H|Hkv, L, Dh]
+    at::Tensor q = q4[0].transpose(0, 1);  // [L, H, Dh]
+    at::Tensor k = k4[0].transpose(0, 1);  // [L, Hkv, Dh]
+    at::Tensor v = v4[0].transpose(0, 1);  // [L, Hkv, Dh]
     auto heads_first = [](const at::Tensor& t) { return t.permute({0, 2, 1, 3}); };  // [., H, ., Dh]
     // Prompts: causal self-attention, once per group.
     at::Tensor qp = heads_first(q.index({a.prompt_idx}));                       // [G, H, Pm, Dh]
-    at::Tensor kp = k.index({a.prompt_idx}), vp = v.index({a.prompt_idx});      // [G, Pm, H, Dh]
-    at::Tensor op = attend(qp, heads_first(kp), heads_first(vp), a.prompt_allowed)
+    at::Tensor kp = k.index({a.prompt_idx}), vp = v.index({a.prompt_idx});      // [G, Pm, Hkv, Dh]
+    at::Tensor op = attend(qp, repeat_kv(heads_first(kp), rep), repeat_kv(heads_first(vp), rep),
+                           a.prompt_allowed)
                         .permute({0, 2, 1, 3});                                  // [G, Pm, H, Dh]
     // Responses: keys = the group's prompt, then their own tokens.
     at::Tensor qr = heads_first(q.index({a.resp_idx}));                         // [S, H, Rm, Dh]
-    at::Tensor kr = torch::cat({kp.index_select(0, a.resp_group), k.index({a.resp_idx})}, 1);  // [S, Pm+Rm, H, Dh]
-    at::Tensor vr = torch::cat({vp.index_select(0, a.resp_group), v.index({a.resp_idx})}, 1);  // [S, Pm+Rm, H, Dh]
-    at::Tensor orr = attend(qr, heads_first(kr), heads_first(vr), a.resp_allowed)
+    at::Tensor kr = torch::cat({kp.index_select(0, a.resp_group), k.index({a.resp_idx})}, 1);  // [S, Pm+Rm, Hkv, Dh]
+    at::Tensor vr = torch::cat({vp.index_select(0, a.resp_group), v.index({a.resp_idx})}, 1);  // [S, Pm+Rm, Hkv, Dh]
+    at::Tensor orr = attend(qr, repeat_kv(heads_first(kr), rep), repeat_kv(heads_first(vr), rep),
+                            a.resp_allowed)
                          .permute({0, 2, 1, 3});                                 // [S, Rm, H, Dh]
     // Back to the flat tokens: every token is in exactly one prompt or response.
-    at::Tensor out = torch::zeros({L, n_head, Dh}, q.options());                // [L, H, Dh]
+    at::Tensor out = torch::zeros({L, H, Dh}, q.options());                     // [L, H, Dh]
     out = out.index_put({prompt_flat}, op.index({a.prompt_valid}));
     out = out.index_put({resp_flat}, orr.index({a.resp_valid}));
-    at::Tensor y = x + torch::linear(out.reshape({L, D}), wo);                  // [L, D]
-    at::Tensor g = torch::linear(rms_norm(y, mlp_norm, eps), w13);              // [L, 2F]
-    auto gu = g.chunk(2, -1);                                                   // 2 x [L, F]
-    return y + torch::linear(torch::silu(gu[0]) * gu[1], w2);                   // [L, D]
+    at::Tensor y = x + torch::linear(out.reshape({L, H * Dh}), o_w, o_b);       // [L, D]
+    return y + mlp(y);                                                          // [L, D]
   }
 
-  int64_t n_head;
+  int64_t H, Hkv, Dh;
   double eps;
-  at::Tensor attn_norm, wqkv, wo, mlp_norm, w13, w2;
+  at::Tensor q_w, q_b, k_w, k_b, v_w, v_b, o_w, o_b, q_norm, k_norm;  // biases/norms may be undefined
+  at::Tensor gate_w, up_w, down_w, in_norm, post_norm;
 };
 
-TransformerImpl::TransformerImpl(const ModelConfig& cfg) : cfg_(cfg) {
+TransformerImpl::TransformerImpl(const ModelConfig& cfg, const ModelBuild& build) : cfg_(cfg) {
   model_config_validate(cfg_);
-  const int64_t V = cfg_.vocab_size, D = cfg_.d_model, Dh = D / cfg_.n_head;
-  tok_emb_ = register_parameter("tok_emb", torch::empty({V, D}));  // [V, D]
+  const int64_t V = cfg_.vocab_size, D = cfg_.d_model;
+  auto o = torch::TensorOptions().dtype(build.dtype).device(build.device);
+  // Registration order = the HF state dict's: model.embed_tokens, model.layers.*, model.norm, lm_head.
+  auto body = register_module("model", std::make_shared<torch::nn::Module>());
+  embed_w_ = register_nested(*body, "embed_tokens.weight", torch::empty({V, D}, o));  // [V, D]
+  auto layers = body->register_module("layers", std::make_shared<torch::nn::Module>());
   for (int64_t l = 0; l < cfg_.n_layer; ++l)
-    blocks_.push_back(register_module("block" + std::to_string(l),
-                                      std::make_shared<TransformerBlockImpl>(cfg_)));
-  norm_f_ = register_parameter("norm_f", torch::ones({D}));  // [D]
-  if (!cfg_.tie_embeddings) head_w_ = register_parameter("head", torch::empty({V, D}));  // [V, D]
-
-  // RoPE tables: angle[p, i] = p * theta^(-2i / Dh), i < Dh/2 (computed in double).
-  auto dopts = torch::TensorOptions().dtype(at::kDouble);
-  at::Tensor inv_freq =
-      torch::pow(cfg_.rope_theta, -torch::arange(0, Dh / 2, dopts) * 2.0 / Dh);  // [Dh/2]
-  at::Tensor pos = torch::arange(0, cfg_.max_seq_len, dopts);                     // [S]
-  at::Tensor angle = torch::outer(pos, inv_freq);                                 // [S, Dh/2]
-  rope_cos_ = register_buffer("rope_cos", torch::cos(angle).to(at::kFloat));     // [S, Dh/2]
-  rope_sin_ = register_buffer("rope_sin", torch::sin(angle).to(at::kFloat));     // [S, Dh/2]
-  reset_parameters();
+    blocks_.push_back(layers->register_module(std::to_string(l), std::make_shared<TransformerBlockImpl>(cfg_, o)));
+  norm_w_ = register_nested(*body, "norm.weight", torch::ones({D}, o));  // [D]
+  if (!cfg_.tie_embeddings) head_w_ = register_nested(*this, "lm_head.weight", torch::empty({V, D}, o));  // [V, D]
+  inv_freq_ = rope_inv_freq(cfg_);  // [Dh/2] float32, CPU
+  if (build.random_init) reset_parameters();
 }
 
 void TransformerImpl::reset_parameters() {
   torch::NoGradGuard no_grad;
   const double std = cfg_.init_std;
   const double out_std = std / std::sqrt(2.0 * static_cast<double>(cfg_.n_layer));
-  tok_emb_.normal_(0.0, std);
+  embed_w_.normal_(0.0, std);
   for (auto& b : blocks_) {
-    b->attn_norm.fill_(1.0);
-    b->mlp_norm.fill_(1.0);
-    b->wqkv.normal_(0.0, std);
-    b->w13.normal_(0.0, std);
-    b->wo.normal_(0.0, out_std);
-    b->w2.normal_(0.0, out_std);
+    b->in_norm.fill_(1.0);
+    b->post_norm.fill_(1.0);
+    const int64_t nq = b->q_w.size(0), nk = b->k_w.size(0), F = b->gate_w.size(0);
+    at::Tensor qkv = torch::empty({nq + 2 * nk, b->q_w.size(1)}, b->q_w.options()).normal_(0.0, std);
+    b->q_w.copy_(qkv.slice(0, 0, nq));
+    b->k_w.copy_(qkv.slice(0, nq, nq + nk));
+    b->v_w.copy_(qkv.slice(0, nq + nk, nq + 2 * nk));
+    at::Tensor gu = torch::empty({2 * F, b->gate_w.size(1)}, b->gate_w.options()).normal_(0.0, std);
+    b->gate_w.copy_(gu.slice(0, 0, F));
+    b->up_w.copy_(gu.slice(0, F, 2 * F));
+    b->o_w.normal_(0.0, out_std);
+    b->down_w.normal_(0.0, out_std);
+    for (at::Tensor* bias : {&b->q_b, &b->k_b, &b->v_b, &b->o_b})
+      if (bias->defined()) bias->zero_();
+    for (at::Tensor* g : {&b->q_norm, &b->k_norm})
+      if (g->defined()) g->fill_(1.0);
   }
-  norm_f_.fill_(1.0);
+  norm_w_.fill_(1.0);
   if (head_w_.defined()) head_w_.normal_(0.0, std);
 }
 
@@ -205,13 +287,28 @@ void TransformerImpl::check_tokens(const at::Tensor& tokens, int64_t end_slot) c
                     " tokens exceeds model.max_seq_len = " + std::to_string(cfg_.max_seq_len));
 }
 
+void TransformerImpl::check_window(int64_t span) const {
+  if (cfg_.sliding_window > 0 && span > cfg_.sliding_window)
+    throw UserError("model input: a row spans " + std::to_string(span) +
+                    " positions, beyond model.sliding_window = " + std::to_string(cfg_.sliding_window) +
+                    " (sliding-window attention is not implemented: rows up to the window are exact; "
+                    "truncate rows to at most that many tokens)");
+}
+
+std::pair<at::Tensor, at::Tensor> TransformerImpl::rope(const at::Tensor& pos) {
+  if (!inv_freq_dev_.defined() || inv_freq_dev_.device() != pos.device()) inv_freq_dev_ = inv_freq_.to(pos.device());
+  at::Tensor angle = pos.to(at::kFloat).unsqueeze(-1) * inv_freq_dev_;  // [pos..., Dh/2] float32
+  const auto dt = embed_w_.scalar_type();
+  return {torch::cos(angle).to(dt), torch::sin(angle).to(dt)};
+}
+
 at::Tensor TransformerImpl::embed(const at::Tensor& tokens) {
-  return torch::embedding(tok_emb_, tokens);  // [N, T, D]
+  return torch::embedding(embed_w_, tokens);  // [N, T, D]
 }
 
 at::Tensor TransformerImpl::head(const at::Tensor& x) {
-  at::Tensor h = rms_norm(x, norm_f_, cfg_.norm_eps);                     // [N, T, D]
-  return torch::linear(h, cfg_.tie_embeddings ? tok_emb_ : head_w_);      // [N, T, V]
+  at::Tensor h = rms_norm(x, norm_w_, cfg_.norm_eps);                     // [N, T, D]
+  return torch::linear(h, cfg_.tie_embeddings ? embed_w_ : head_w_);      // [N, T, V]
 }
 
 at::Tensor TransformerImpl::forward(const at::Tensor& tokens, const at::Tensor& left_pad) {
@@ -220,14 +317,19 @@ at::Tensor TransformerImpl::forward(const at::Tensor& tokens, const at::Tensor& 
   at::Tensor cos, sin, allowed;  // [N|1, 1, T, Dh/2], [N|1, 1, T, T]
   if (left_pad.defined()) {
     at::Tensor pad = left_pad.to(tokens.device(), at::kLong).view({N, 1});   // [N, 1]
+    if (cfg_.sliding_window > 0 && T > cfg_.sliding_window && N > 0)
+      check_window(T - pad.min().item<int64_t>());
     at::Tensor slots = torch::arange(0, T, tokens.options()).view({1, T});   // [1, T]
     at::Tensor pos = (slots - pad).clamp_min(0);                             // [N, T]
-    cos = rope_cos_.index({pos}).unsqueeze(1);                               // [N, 1, T, Dh/2]
-    sin = rope_sin_.index({pos}).unsqueeze(1);
+    std::tie(cos, sin) = rope(pos);                                          // [N, T, Dh/2]
+    cos = cos.unsqueeze(1);                                                  // [N, 1, T, Dh/2]
+    sin = sin.unsqueeze(1);
     allowed = attention_allowed(0, T, T, pad.view({N}), tokens.device());   // [N, 1, T, T]
   } else {
-    cos = rope_cos_.slice(0, 0, T).view({1, 1, T, -1});  // [1, 1, T, Dh/2]
-    sin = rope_sin_.slice(0, 0, T).view({1, 1, T, -1});
+    check_window(T);
+    std::tie(cos, sin) = rope(torch::arange(0, T, tokens.options()));  // [T, Dh/2]
+    cos = cos.view({1, 1, T, -1});                                     // [1, 1, T, Dh/2]
+    sin = sin.view({1, 1, T, -1});
   }
   at::Tensor x = embed(tokens);  // [N, T, D]
   for (auto& b : blocks_) x = b->forward(x, cos, sin, allowed, nullptr, nullptr, 0);
@@ -242,6 +344,7 @@ at::Tensor TransformerImpl::hidden_packed(const at::Tensor& tokens, const at::Te
   if (L > 0 && positions.max().item<int64_t>() >= cfg_.max_seq_len)
     throw UserError("model input (packed): a position reaches " + std::to_string(positions.max().item<int64_t>()) +
                     ", beyond model.max_seq_len = " + std::to_string(cfg_.max_seq_len));
+  if (L > 0 && cfg_.sliding_window > 0) check_window(positions.max().item<int64_t>() + 1);
   const c10::Device dev = tokens.device();
   PackedAttention a;  // on the model's device
   a.prompt_idx = attn.prompt_idx.to(dev);
@@ -253,9 +356,9 @@ at::Tensor TransformerImpl::hidden_packed(const at::Tensor& tokens, const at::Te
   a.resp_allowed = attn.resp_allowed.to(dev);
   const at::Tensor prompt_flat = a.prompt_idx.masked_select(a.prompt_valid);  // [#prompt tokens]
   const at::Tensor resp_flat = a.resp_idx.masked_select(a.resp_valid);        // [#response tokens]
-  at::Tensor pos = positions.to(dev, at::kLong);                              // [L]
-  at::Tensor cos = rope_cos_.index({pos}).view({1, 1, L, -1});                // [1, 1, L, Dh/2]
-  at::Tensor sin = rope_sin_.index({pos}).view({1, 1, L, -1});
+  auto [cos, sin] = rope(positions.to(dev, at::kLong));                       // [L, Dh/2]
+  cos = cos.view({1, 1, L, -1});                                              // [1, 1, L, Dh/2]
+  sin = sin.view({1, 1, L, -1});
   at::Tensor x = embed(tokens);                                               // [L, D]
   for (auto& b : blocks_) x = b->forward_packed(x, cos, sin, a, prompt_flat, resp_flat);
   return x;  // [L, D]
@@ -266,14 +369,14 @@ KVCache TransformerImpl::make_cache(int64_t n_rows, int64_t capacity,
   if (capacity < 1 || capacity > cfg_.max_seq_len)
     throw UserError("KV cache capacity " + std::to_string(capacity) + " outside [1, max_seq_len = " +
                     std::to_string(cfg_.max_seq_len) + "]");
-  const int64_t H = cfg_.n_head, Dh = cfg_.d_model / cfg_.n_head;
-  auto opts = tok_emb_.options().requires_grad(false);
+  const int64_t Hkv = model_kv_heads(cfg_), Dh = model_head_dim(cfg_);
+  auto opts = embed_w_.options().requires_grad(false);
   KVCache c;
   for (int64_t l = 0; l < cfg_.n_layer; ++l) {
-    c.keys.push_back(torch::zeros({n_rows, H, capacity, Dh}, opts));    // [N, H, S, Dh]
-    c.values.push_back(torch::zeros({n_rows, H, capacity, Dh}, opts));  // [N, H, S, Dh]
+    c.keys.push_back(torch::zeros({n_rows, Hkv, capacity, Dh}, opts));    // [N, Hkv, S, Dh]
+    c.values.push_back(torch::zeros({n_rows, Hkv, capacity, Dh}, opts));  // [N, Hkv, S, Dh]
   }
-  auto lopts = torch::TensorOptions().dtype(at::kLong).device(tok_emb_.device());
+  auto lopts = torch::TensorOptions().dtype(at::kLong).device(embed_w_.device());
   c.left_pad = left_pad.defined() ? left_pad.to(lopts).view({n_rows}).clone()
                                   : torch::zeros({n_rows}, lopts);  // [N]
   c.length = 0;
@@ -291,11 +394,14 @@ at::Tensor TransformerImpl::forward_cached(const at::Tensor& tokens, KVCache& ca
   if (start + t > cache.capacity())
     throw UserError("KV cache: " + std::to_string(start + t) + " slots exceed its capacity " +
                     std::to_string(cache.capacity()));
+  if (cfg_.sliding_window > 0 && start + t > cfg_.sliding_window && N > 0)
+    check_window(start + t - cache.left_pad.min().item<int64_t>());
   at::Tensor pad = cache.left_pad.view({N, 1});                                 // [N, 1]
   at::Tensor slots = torch::arange(start, start + t, tokens.options()).view({1, t});  // [1, t]
   at::Tensor pos = (slots - pad).clamp_min(0);                                   // [N, t]
-  at::Tensor cos = rope_cos_.index({pos}).unsqueeze(1);                          // [N, 1, t, Dh/2]
-  at::Tensor sin = rope_sin_.index({pos}).unsqueeze(1);
+  auto [cos, sin] = rope(pos);                                                   // [N, t, Dh/2]
+  cos = cos.unsqueeze(1);                                                        // [N, 1, t, Dh/2]
+  sin = sin.unsqueeze(1);
   at::Tensor allowed = attention_allowed(start, t, start + t, cache.left_pad, tokens.device());
   at::Tensor x = embed(tokens);  // [N, t, D]
   for (size_t l = 0; l < blocks_.size(); ++l)
@@ -306,13 +412,16 @@ at::Tensor TransformerImpl::forward_cached(const at::Tensor& tokens, KVCache& ca
 
 Transformer clone_model(const Transformer& src) {
   torch::NoGradGuard no_grad;
-  Transformer dst(src->config());
   auto src_params = src->named_parameters(true);
   auto src_buffers = src->named_buffers(true);
+  ModelBuild build;  // every parameter is copied below: no random draws, built in place
+  build.random_init = false;
   if (!src_params.is_empty()) {
     const at::Tensor& p0 = src_params[src_params.keys()[0]];
-    dst->to(p0.device(), p0.scalar_type());
+    build.dtype = p0.scalar_type();
+    build.device = p0.device();
   }
+  Transformer dst(src->config(), build);
   for (auto& item : dst->named_parameters(true)) {
     const at::Tensor& s = src_params[item.key()];
     item.value().copy_(s);

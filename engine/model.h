@@ -1,8 +1,27 @@
-// Llama-style decoder-only transformer: token embedding, RoPE, pre-norm RMSNorm, causal multi-head
-// attention, SwiGLU MLP, final RMSNorm, output head (optionally tied to the embedding).
+// The Llama-family decoder-only transformer, one class for the native presets and Hugging Face
+// checkpoints (Llama, Mistral, Qwen2, Qwen3): token embedding, pre-norm RMSNorm (float32, cast
+// back, times the gain), causal attention with grouped key/value heads (repeat_kv), RoPE in the
+// rotate_half form on the two halves of each head (optionally linear or llama3 frequency scaling),
+// optional q/k/v(/o) biases and per-head q/k RMSNorm, SiLU-gated MLP, final RMSNorm, output head
+// (optionally tied to the embedding). Semantics follow transformers' modeling_llama / _qwen2 / _qwen3.
+//
+// Parameters carry the Hugging Face names, so the state dict maps 1:1 to safetensors names:
+//   model.embed_tokens.weight                         [V, D]
+//   model.layers.{i}.input_layernorm.weight           [D]
+//   model.layers.{i}.self_attn.q_proj.weight          [H·Dh, D]     (.bias [H·Dh] with attention_bias)
+//   model.layers.{i}.self_attn.k_proj.weight          [Hkv·Dh, D]   (.bias [Hkv·Dh])
+//   model.layers.{i}.self_attn.v_proj.weight          [Hkv·Dh, D]   (.bias [Hkv·Dh])
+//   model.layers.{i}.self_attn.o_proj.weight          [D, H·Dh]     (.bias [D] unless qwen2)
+//   model.layers.{i}.self_attn.{q,k}_norm.weight      [Dh]          (qk_norm)
+//   model.layers.{i}.post_attention_layernorm.weight  [D]
+//   model.layers.{i}.mlp.{gate,up}_proj.weight        [F, D]
+//   model.layers.{i}.mlp.down_proj.weight             [D, F]
+//   model.norm.weight                                 [D]
+//   lm_head.weight                                    [V, D]        (absent when tied)
+// No buffers: RoPE cos/sin are computed for the positions each call needs (float32, as transformers).
 //
 // Dimension glossary: N rows, T tokens in the call, S key/value slots (cache), V vocab, D d_model,
-// H heads, Dh = D / H head width, F d_ff, L layers.
+// H heads, Hkv key/value heads, Dh head width, F d_ff, L layers.
 //
 // Layouts. forward() takes one (prompt, response) per row; hidden_packed() takes the shared-prompt
 // layout of engine/pack.h (flat tokens, explicit positions, prompt-once attention).
@@ -16,9 +35,11 @@
 //    what it would compute alone. A padding slot attends only to itself (finite, never used).
 //
 // Initialisation draws from the global torch RNG: call torch::manual_seed(seed) before construction.
+// sliding_window > 0: a row spanning more positions than the window is a UserError (no sliding mask).
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -32,8 +53,8 @@ namespace swepo {
 // Key/value cache for incremental decoding. All rows share the slot count `length`; per-row
 // prompt lengths are expressed by `left_pad` (see above). Create with TransformerImpl::make_cache.
 struct KVCache {
-  std::vector<at::Tensor> keys;    // L x [N, H, S, Dh], S = capacity, filled in [0, length)
-  std::vector<at::Tensor> values;  // L x [N, H, S, Dh]
+  std::vector<at::Tensor> keys;    // L x [N, Hkv, S, Dh], S = capacity, filled in [0, length)
+  std::vector<at::Tensor> values;  // L x [N, Hkv, S, Dh]
   at::Tensor left_pad;             // [N] int64 (on the model's device): padding slots per row
   int64_t length = 0;              // slots filled so far
   int64_t capacity() const { return keys.empty() ? 0 : keys[0].size(2); }
@@ -54,9 +75,17 @@ struct PackedAttention {
 
 struct TransformerBlockImpl;  // one pre-norm attention + MLP block (model.cpp)
 
+// Where and how the parameters are created. random_init = false leaves them uninitialised (a
+// checkpoint loader fills every one): no RNG draws, no float32 copy of a bfloat16 model.
+struct ModelBuild {
+  c10::ScalarType dtype = c10::kFloat;
+  c10::Device device = c10::kCPU;
+  bool random_init = true;
+};
+
 struct TransformerImpl : torch::nn::Module {
   // `cfg.vocab_size` must be resolved (> 0); UserError otherwise or on inconsistent sizes.
-  explicit TransformerImpl(const ModelConfig& cfg);
+  explicit TransformerImpl(const ModelConfig& cfg, const ModelBuild& build = {});
 
   // tokens [N, T] int64 (T <= max_seq_len, ids in [0, V)); left_pad [N] int64 or undefined.
   // Returns logits [N, T, V] (float32, or the autocast dtype on CUDA).
@@ -81,7 +110,8 @@ struct TransformerImpl : torch::nn::Module {
   at::Tensor forward_cached(const at::Tensor& tokens, KVCache& cache);
 
   // Re-draws every parameter: weight matrices ~ N(0, init_std²), output projections of attention
-  // and MLP ~ N(0, init_std² / (2L)), norm gains = 1.
+  // and MLP ~ N(0, init_std² / (2L)), norm gains = 1, biases = 0. q, k, v are drawn as one
+  // [(H + 2·Hkv)·Dh, D] matrix and gate, up as one [2F, D] matrix (the native presets' draw order).
   void reset_parameters();
 
   const ModelConfig& config() const { return cfg_; }
@@ -90,14 +120,18 @@ struct TransformerImpl : torch::nn::Module {
   at::Tensor embed(const at::Tensor& tokens);                      // [N, T] -> [N, T, D]
   at::Tensor head(const at::Tensor& x);                             // [N, T, D] -> [N, T, V]
   void check_tokens(const at::Tensor& tokens, int64_t end_slot) const;
+  void check_window(int64_t span) const;  // UserError when span > sliding_window > 0
+  // RoPE cos/sin [pos..., Dh/2] for int64 positions `pos` (on the model's device), float32 as
+  // transformers computes them, cast to the parameter dtype.
+  std::pair<at::Tensor, at::Tensor> rope(const at::Tensor& pos);
 
   ModelConfig cfg_;
-  at::Tensor tok_emb_;  // [V, D] parameter
+  at::Tensor embed_w_;  // [V, D] parameter model.embed_tokens.weight
   std::vector<std::shared_ptr<TransformerBlockImpl>> blocks_;  // L
-  at::Tensor norm_f_;   // [D] parameter: final RMSNorm gain
-  at::Tensor head_w_;   // [V, D] parameter; undefined when tie_embeddings
-  at::Tensor rope_cos_;  // [max_seq_len, Dh/2] buffer (float32)
-  at::Tensor rope_sin_;  // [max_seq_len, Dh/2] buffer (float32)
+  at::Tensor norm_w_;   // [D] parameter model.norm.weight: final RMSNorm gain
+  at::Tensor head_w_;   // [V, D] parameter lm_head.weight; undefined when tie_embeddings
+  at::Tensor inv_freq_;  // [Dh/2] float32 on the CPU (not a buffer): RoPE frequencies, scaled
+  at::Tensor inv_freq_dev_;  // inv_freq_ on the device last used
 };
 TORCH_MODULE(Transformer);
 

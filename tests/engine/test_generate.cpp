@@ -51,7 +51,7 @@ Transformer chain_model() {
     item.value().fill_(is_norm ? 1.0 : 0.0);
   }
   auto p = m->named_parameters();
-  at::Tensor emb = p["tok_emb"], head = p["head"];  // [V, D]
+  at::Tensor emb = p["model.embed_tokens.weight"], head = p["lm_head.weight"];  // [V, D]
   const int64_t chain[] = {ByteTokenizer::kSep, 'a', 'b', 'c', ByteTokenizer::kEos};
   for (int64_t i = 0; i < 4; ++i) {
     emb[chain[i]][i].fill_(1.0);       // one-hot direction i

@@ -124,7 +124,7 @@ TEST(LogProbs, SftLossSumCountAndExactAccumulation) {
   EXPECT_NEAR(a.sum.item<double>() + b.sum.item<double>(), all.sum.item<double>(), 1e-4);
   EXPECT_GT(all.sum.item<double>(), 0.0);
   all.sum.backward();
-  EXPECT_GT(m->named_parameters()["tok_emb"].grad().abs().sum().item<double>(), 0.0);
+  EXPECT_GT(m->named_parameters()["model.embed_tokens.weight"].grad().abs().sum().item<double>(), 0.0);
 }
 
 }  // namespace

@@ -99,8 +99,13 @@ TEST(Model, GradientMatchesCentralFiniteDifferences) {
   objective().backward();
   auto params = m->named_parameters();
   const double eps = 1e-6;
-  for (const char* name : {"tok_emb", "block0.wqkv", "block1.wo", "block1.w13", "block0.w2",
-                           "block0.attn_norm", "norm_f", "head"}) {
+  for (const char* name :
+       {"model.embed_tokens.weight", "model.layers.0.self_attn.q_proj.weight",
+        "model.layers.0.self_attn.k_proj.weight", "model.layers.0.self_attn.v_proj.weight",
+        "model.layers.1.self_attn.o_proj.weight", "model.layers.1.mlp.gate_proj.weight",
+        "model.layers.1.mlp.up_proj.weight", "model.layers.0.mlp.down_proj.weight",
+        "model.layers.0.input_layernorm.weight", "model.layers.1.post_attention_layernorm.weight",
+        "model.norm.weight", "lm_head.weight"}) {
     at::Tensor p = params[name];
     at::Tensor g = p.grad().flatten();
     for (int64_t i : {int64_t{0}, p.numel() / 3, p.numel() - 1}) {
@@ -134,12 +139,12 @@ TEST(Model, CloneIsDeep) {
     EXPECT_NE(item.value().data_ptr(), pb[item.key()].data_ptr()) << item.key();
     EXPECT_TRUE(pb[item.key()].requires_grad()) << item.key();
   }
-  const at::Tensor before = pa["block0.wqkv"].detach().clone();
+  const at::Tensor before = pa["model.layers.0.self_attn.q_proj.weight"].detach().clone();
   {
     torch::NoGradGuard ng;
     for (auto& p : b->parameters()) p.add_(1.0);
   }
-  EXPECT_TRUE(torch::equal(pa["block0.wqkv"], before));
+  EXPECT_TRUE(torch::equal(pa["model.layers.0.self_attn.q_proj.weight"], before));
   EXPECT_FALSE(torch::equal(a->forward(tokens), b->forward(tokens)));
 }
 
@@ -163,8 +168,8 @@ TEST(Model, SeedDeterminesInitialisation) {
   Transformer b(small_config());
   torch::manual_seed(6);
   Transformer c(small_config());
-  EXPECT_TRUE(torch::equal(a->named_parameters()["tok_emb"], b->named_parameters()["tok_emb"]));
-  EXPECT_FALSE(torch::equal(a->named_parameters()["tok_emb"], c->named_parameters()["tok_emb"]));
+  EXPECT_TRUE(torch::equal(a->named_parameters()["model.embed_tokens.weight"], b->named_parameters()["model.embed_tokens.weight"]));
+  EXPECT_FALSE(torch::equal(a->named_parameters()["model.embed_tokens.weight"], c->named_parameters()["model.embed_tokens.weight"]));
 }
 
 TEST(Model, InputErrors) {

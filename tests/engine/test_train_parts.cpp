@@ -52,7 +52,7 @@ TEST(Optim, AdamWGroupsSkipDecayForNormsAndEmbeddings) {
   const auto& no_decay = opt->param_groups()[1];
   EXPECT_DOUBLE_EQ(static_cast<const torch::optim::AdamWOptions&>(decay.options()).weight_decay(), 0.1);
   EXPECT_DOUBLE_EQ(static_cast<const torch::optim::AdamWOptions&>(no_decay.options()).weight_decay(), 0.0);
-  // Decayed: per layer wqkv [96,32], wo [32,32], w13 [128,32], w2 [32,64]:
+  // Decayed: per layer q/k/v_proj 3 x [32,32], o_proj [32,32], gate/up_proj 2 x [64,32], down_proj [32,64]:
   // 3072 + 1024 + 4096 + 2048 = 10240 per layer, 2 layers = 20480 (tied head: no head matrix).
   int64_t n_decay = 0, n_rest = 0;
   for (const auto& p : decay.params()) n_decay += p.numel();
