@@ -8,6 +8,8 @@
 //   swepo run loss=dpo --cfg                       # print the resolved config and exit
 //   swepo run -m loss=dpo,swepo seed=range(3)      # six runs, one after another
 // The sweep runner launches each job as `swepo run --db PATH --run-id ID [--conf DIR] overrides...`.
+// A recorded run that finds <output_dir>/checkpoint/last.pt resumes from it (a requeued or
+// relaunched job); SIGTERM / SIGUSR1 make it checkpoint, record the run KILLED and exit 128 + sig.
 #include <iostream>
 
 #include <boost/program_options.hpp>
@@ -17,6 +19,7 @@
 #include "core/config/emit.h"
 #include "core/store/store.h"
 #include "core/util/error.h"
+#include "engine/stop_signal.h"
 #include "experiments/pipeline/pipeline.h"
 
 namespace swepo::cli {
@@ -66,8 +69,15 @@ int cmd_run(const Args& args) {
     std::cout << config_to_yaml(r.composed.config);
     return 0;
   }
-  if (multirun) return pipeline::run_multirun(o);
-  pipeline::run_pipeline(o);
+  // SIGTERM / SIGUSR1 (scancel, preemption, time limits): checkpoint, record KILLED, exit 128 + sig.
+  install_stop_handlers();
+  try {
+    if (multirun) return pipeline::run_multirun(o);
+    pipeline::run_pipeline(o);
+  } catch (const TrainingStopped& e) {
+    std::cerr << "swepo run: " << e.what() << "\n";
+    return 128 + e.signal;
+  }
   return 0;
 }
 

@@ -26,32 +26,41 @@ TruncationConfig truncation_resolve(const TruncationConfig& t, int64_t max_seq_l
 }
 
 SpecialIds special_ids(const Tokenizer& tok) {
-  return SpecialIds{tok.bos_id(), tok.sep_id(), tok.eos_id(), tok.pad_id()};
+  // A tokenizer without PAD (Llama-2/3) pads with EOS, else id 0: padding is never scored.
+  const int64_t pad = tok.pad_id() >= 0 ? tok.pad_id() : std::max<int64_t>(tok.eos_id(), 0);
+  return SpecialIds{tok.bos_id(), tok.sep_id(), tok.eos_id(), pad};
 }
 
 Row make_row(const std::vector<int64_t>& prompt, const std::vector<int64_t>& response,
              const SpecialIds& ids, const TruncationConfig& t) {
   if (t.max_prompt_tokens <= 0 || t.max_prompt_tokens + 3 > t.max_total_tokens)
     throw UserError("make_row: truncation limits are not resolved (see truncation_resolve)");
+  const int64_t n_bos = ids.bos >= 0 ? 1 : 0, n_sep = ids.sep >= 0 ? 1 : 0, n_eos = ids.eos >= 0 ? 1 : 0;
   Row row;
   const int64_t P_full = static_cast<int64_t>(prompt.size());
   const int64_t P = std::min(P_full, t.max_prompt_tokens);
   row.prompt_truncated = P < P_full;
-  // Room for the response plus its EOS after BOS prompt SEP.
-  const int64_t room = t.max_total_tokens - (P + 2);  // >= 1 by the check above
+  const int64_t context = n_bos + P + n_sep;  // tokens before the response
+  if (context == 0)
+    throw UserError("make_row: an empty prompt in a layout without BOS or SEP leaves the first "
+                    "response token without context");
+  // Room for the response plus its EOS after [BOS] prompt [SEP].
+  const int64_t room = t.max_total_tokens - context;  // >= 1 by the check above
   const int64_t R_full = static_cast<int64_t>(response.size());
-  const bool fits = R_full + 1 <= room;
+  if (R_full + n_eos == 0)
+    throw UserError("make_row: an empty response in a layout without EOS has no scored token");
+  const bool fits = R_full + n_eos <= room;
   const int64_t R = fits ? R_full : room;  // truncated: keep `room` tokens, no EOS
   row.response_truncated = !fits;
 
-  row.tokens.reserve(static_cast<size_t>(P + R + 3));
-  row.tokens.push_back(ids.bos);
+  row.tokens.reserve(static_cast<size_t>(context + R + n_eos));
+  if (n_bos) row.tokens.push_back(ids.bos);
   row.tokens.insert(row.tokens.end(), prompt.end() - P, prompt.end());
-  row.tokens.push_back(ids.sep);
+  if (n_sep) row.tokens.push_back(ids.sep);
   row.tokens.insert(row.tokens.end(), response.begin(), response.begin() + R);
-  if (fits) row.tokens.push_back(ids.eos);
-  row.score_begin = P + 1;
-  row.score_count = fits ? R + 1 : R;
+  if (fits && n_eos) row.tokens.push_back(ids.eos);
+  row.score_begin = context - 1;
+  row.score_count = fits ? R + n_eos : R;
   return row;
 }
 

@@ -46,6 +46,9 @@ struct TruncationConfig {
 TruncationConfig truncation_resolve(const TruncationConfig& t, int64_t max_seq_len);
 
 // Special ids used to build rows (from Tokenizer: bos_id(), sep_id(), eos_id(), pad_id()).
+// bos, sep or eos = -1: the row has no such token (a chat template writes its own specials into
+// the prompt and response text; engine/chat_tokenizer.h): [BOS] prompt [SEP] response [EOS], and
+// the first scored position is the last token before the response. pad must be a valid id.
 struct SpecialIds {
   int64_t bos, sep, eos, pad;
 };

@@ -19,7 +19,8 @@ at::Tensor sample_next(const at::Tensor& logits, const Tokenizer& tok, const Gen
                        at::Generator& gen) {
   at::Tensor l = logits.to(at::kCPU, at::kFloat).clone();  // [N, V]
   const double ninf = -std::numeric_limits<double>::infinity();
-  for (int64_t id : {tok.bos_id(), tok.sep_id(), tok.pad_id()}) l.select(1, id).fill_(ninf);
+  for (int64_t id : {tok.bos_id(), tok.sep_id(), tok.pad_id()})
+    if (id >= 0 && id != tok.eos_id()) l.select(1, id).fill_(ninf);  // -1: the tokenizer has none
   if (cfg.temperature == 0.0) return l.argmax(-1);  // [N]
   at::Tensor probs = torch::softmax(l / cfg.temperature, -1);  // [N, V]
   if (cfg.top_p < 1.0) {
@@ -57,14 +58,17 @@ GenerationResult generate(Transformer& model, const Tokenizer& tok,
   int64_t P = 0;
   for (const auto& p : prompts) {
     const int64_t keep = std::min<int64_t>(static_cast<int64_t>(p.size()), max_prompt);
-    std::vector<int64_t> r{tok.bos_id()};
+    std::vector<int64_t> r;
+    if (tok.bos_id() >= 0) r.push_back(tok.bos_id());
     r.insert(r.end(), p.end() - keep, p.end());
-    r.push_back(tok.sep_id());
+    if (tok.sep_id() >= 0) r.push_back(tok.sep_id());
     P = std::max<int64_t>(P, static_cast<int64_t>(r.size()));
     rows.push_back(std::move(r));
   }
   const c10::Device dev = model_device(model);
-  at::Tensor prompt = torch::full({N, P}, tok.pad_id(), torch::TensorOptions().dtype(at::kLong));  // [N, P]
+  // Padding id: any valid id works (padding slots are masked); a tokenizer without PAD uses EOS.
+  const int64_t pad = tok.pad_id() >= 0 ? tok.pad_id() : std::max<int64_t>(tok.eos_id(), 0);
+  at::Tensor prompt = torch::full({N, P}, pad, torch::TensorOptions().dtype(at::kLong));  // [N, P]
   at::Tensor left_pad = torch::zeros({N}, torch::TensorOptions().dtype(at::kLong));                // [N]
   {
     auto pa = prompt.accessor<int64_t, 2>();
@@ -103,7 +107,7 @@ GenerationResult generate(Transformer& model, const Tokenizer& tok,
     auto acc = picked.accessor<int64_t, 1>();
     for (int64_t n = 0; n < N; ++n) {
       if (out.finished[static_cast<size_t>(n)]) {
-        acc[n] = tok.pad_id();  // a finished row is fed padding; its output is complete
+        acc[n] = pad;  // a finished row is fed padding; its output is complete
       } else if (acc[n] == tok.eos_id()) {
         out.finished[static_cast<size_t>(n)] = true;
         ++n_done;

@@ -41,8 +41,8 @@ Unit make_unit(const TokenizedGroup& g, int64_t b, int64_t K, const SpecialIds& 
     prompt_cut = prompt_cut || r.prompt_truncated;
     out.truncated_responses += r.response_truncated ? 1 : 0;
     lengths[b][k] = r.score_count;
-    const int64_t sb = r.score_begin;  // the SEP's index in the row
-    if (u.prompt_len == 0) {           // the prompt, once: BOS prompt SEP at positions 0..sb
+    const int64_t sb = r.score_begin;  // the last token before the response (the SEP, if any)
+    if (u.prompt_len == 0) {           // the prompt, once: [BOS] prompt [SEP] at positions 0..sb
       for (int64_t j = 0; j <= sb; ++j) {
         u.tokens.push_back(r.tokens[static_cast<size_t>(j)]);
         u.positions.push_back(j);

@@ -16,13 +16,15 @@ TokenizedGroup tokenize_group(const Tokenizer& tok, const PreferenceRecord& rec)
   TokenizedGroup g;
   g.prompt = tok.encode(rec.prompt);
   g.responses.reserve(rec.responses.size());
-  for (const auto& r : rec.responses) g.responses.push_back(tok.encode(r));
+  for (const auto& r : rec.responses) g.responses.push_back(encode_continuation(tok, rec.prompt, g.prompt, r));
   g.scores = rec.scores;
   return g;
 }
 
 TokenizedSft tokenize_sft(const Tokenizer& tok, const SftRecord& rec) {
-  return TokenizedSft{tok.encode(rec.prompt), tok.encode(rec.response)};
+  std::vector<int64_t> prompt = tok.encode(rec.prompt);
+  std::vector<int64_t> response = encode_continuation(tok, rec.prompt, prompt, rec.response);
+  return TokenizedSft{std::move(prompt), std::move(response)};
 }
 
 }  // namespace swepo

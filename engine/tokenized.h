@@ -20,6 +20,7 @@ struct TokenizedSft {
   std::vector<int64_t> response;  // [R]
 };
 
+// Responses are tokenized as they continue the prompt (encode_continuation, core/text/tokenizer.h).
 // UserError when responses and scores differ in length or the record has no response.
 TokenizedGroup tokenize_group(const Tokenizer& tok, const PreferenceRecord& rec);
 TokenizedSft tokenize_sft(const Tokenizer& tok, const SftRecord& rec);

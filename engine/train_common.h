@@ -4,6 +4,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct TrainRunOptions {
                                  // interrupted; the schedule still spans the full run
   std::string extra_fingerprint; // caller's identity of what the trainer cannot see (e.g. the
                                  // resolved loss config); mixed into the checkpoint fingerprint
+  std::function<void(int64_t)> on_resume;  // called with the step a resume starts from (e.g. to
+                                           // drop the store's metrics the run will redo)
 };
 
 struct TrainResult {

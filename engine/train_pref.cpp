@@ -8,6 +8,7 @@
 #include "engine/logprobs.h"
 #include "engine/ref_cache.h"
 #include "engine/rng.h"
+#include "engine/stop_signal.h"
 #include "engine/train_loop.h"
 
 namespace swepo {
@@ -126,6 +127,7 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
   if (!run.resume_from.empty()) {
     TrainState st = train_loop_resume(loop, run, policy, "pref", res.fingerprint);
     step = st.step;
+    if (run.on_resume) run.on_resume(step);
     if (st.rng.count("loss")) loss_gen.set_state(st.rng.at("loss"));
     if (traits.needs_reference) {
       auto it = st.tensors.find("ref_logps");
@@ -236,7 +238,13 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
       win_used.clear();
       win_used_host = 0;
     }
-    if (train_loop_checkpoint_due(cfg, step, end)) save(step);
+    const bool due = train_loop_checkpoint_due(cfg, step, end);
+    if (const int sig = stop_requested(); sig && step < end) {  // preemption: checkpoint, then stop
+      if (!due) save(step);
+      sink.end();
+      throw TrainingStopped(sig, step, res.checkpoint_path);
+    }
+    if (due) save(step);
   }
   sink.end();
   res.steps_done = step;

@@ -5,6 +5,7 @@
 #include "core/data/fingerprint.h"
 #include "engine/autocast.h"
 #include "engine/logprobs.h"
+#include "engine/stop_signal.h"
 #include "engine/train_loop.h"
 
 namespace swepo {
@@ -29,7 +30,10 @@ TrainResult train_sft(Transformer& model, const Tokenizer& tok, const std::vecto
                                     sft_dataset_fingerprint(data), run.extra_fingerprint);
 
   int64_t step = 0;
-  if (!run.resume_from.empty()) step = train_loop_resume(loop, run, model, "sft", res.fingerprint).step;
+  if (!run.resume_from.empty()) {
+    step = train_loop_resume(loop, run, model, "sft", res.fingerprint).step;
+    if (run.on_resume) run.on_resume(step);
+  }
 
   LogWindow win(loop.device);
   double win_tokens = 0;  // scored tokens (the loss denominator)
@@ -83,8 +87,14 @@ TrainResult train_sft(Transformer& model, const Tokenizer& tok, const std::vecto
       sink.log(step, m);
       win_tokens = 0;
     }
-    if (train_loop_checkpoint_due(cfg, step, end))
+    const bool due = train_loop_checkpoint_due(cfg, step, end);
+    const int sig = stop_requested();
+    if (due || (sig && step < end))
       train_loop_save(loop, run, model, train_loop_state(loop, "sft", res.fingerprint, step, sched_data), res);
+    if (sig && step < end) {  // preemption: checkpointed above, then stop
+      sink.end();
+      throw TrainingStopped(sig, step, res.checkpoint_path);
+    }
   }
   sink.end();
   res.steps_done = step;

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -16,10 +17,13 @@
 #include "core/config/override.h"
 #include "core/config/tree.h"
 #include "engine/device.h"
+#include "engine/hf_checkpoint.h"
 #include "engine/model.h"
+#include "engine/stop_signal.h"
 #include "engine/train_common.h"
 #include "engine/train_pref.h"
 #include "core/store/provenance.h"
+#include "core/store/store_claim.h"
 #include "core/store/store_run.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
@@ -27,6 +31,8 @@
 #include "core/util/strings.h"
 #include "experiments/pipeline/run_data.h"
 #include "experiments/pipeline/run_eval.h"
+#include "experiments/pipeline/run_format.h"
+#include "experiments/pipeline/run_model.h"
 #include "experiments/pipeline/run_sft.h"
 #include "experiments/pipeline/run_store.h"
 #include "experiments/pipeline/run_summary.h"
@@ -81,6 +87,26 @@ ArtifactRow artifact(const std::string& kind, const std::string& path) {
   return {kind, fs::absolute(path).lexically_normal().string(), sha256_file(path)};
 }
 
+// What the SFT stage trains on (sft_data, run_config.h).
+std::vector<SftRecord> sft_corpus(const RunConfig& cfg, const RunModel& rm, const RunData& data) {
+  const std::string& src = cfg.sft_data.source;
+  if (src == "none" || (src == "auto" && rm.hf)) return {};
+  if (src == "chat")
+    return load_chat_sft(cfg.sft_data.path, rm.hf ? rm.chat_template : "none", rm.chat_tokens);
+  return data.sft;  // auto (native) or best
+}
+
+// An HF directory's artifact hash: SHA-256 over its files' names and SHA-256s, in name order.
+std::string directory_hash(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_regular_file()) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::string acc;
+  for (const auto& n : names) acc += n + " " + sha256_file((fs::path(dir) / n).string()) + "\n";
+  return sha256_hex(acc);
+}
+
 // Everything after registration; throws on failure (the caller marks the run FAILED).
 RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   const RunConfig& cfg = rr.cfg;
@@ -98,7 +124,15 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   RunData data = load_run_data(cfg.data);
   const double data_s = wall_seconds() - t;
   std::cerr << "data: " << data.description << " (" << format_duration(data_s) << ")\n";
-  auto tok = make_tokenizer(cfg.model.tokenizer);
+  // The model side: a native preset or model=hf (its tokenizer, chat template and weights).
+  RunModel rm = open_run_model(cfg);
+  const Tokenizer& tok = *rm.tok;
+  std::vector<SftRecord> sft_records = sft_corpus(cfg, rm, data);
+  if (rm.hf && rm.chat_template != "none") {  // render the text the way the model was trained
+    format_preference_records(data.pref, rm.chat_template, rm.chat_tokens);
+    if (cfg.sft_data.source == "best") format_sft_records(sft_records, rm.chat_template, rm.chat_tokens);
+  }
+  if (rm.hf) std::cerr << "model: " << cfg.model.path << " (chat template " << rm.chat_template << ")\n";
 
   // Metric sinks: console, <output_dir>/metrics.jsonl, the store.
   ConsoleSink console(stderr);
@@ -109,7 +143,7 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   FanoutSink sink(sinks);
 
   // SFT (cached).
-  SftOutcome sft = sft_stage(cfg, *tok, data.sft, sink);
+  SftOutcome sft = sft_stage(cfg, rm, sft_records, sink);
   res.sft_cached = sft.cached;
   sr.heartbeat();
 
@@ -122,10 +156,22 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
     std::unique_ptr<Loss> loss = cfg.loss.make();
     TrainRunOptions run;
     run.checkpoint_dir = (fs::path(cfg.output_dir) / "checkpoint").string();
+    // A recorded run owns its output dir (<output_dir>/run<ID>): a checkpoint there is this run's
+    // earlier attempt (preempted, requeued, killed), so resume from it and redo only what follows.
+    const fs::path last = fs::path(run.checkpoint_dir) / "last.pt";
+    if (sr.store && fs::exists(last)) {
+      run.resume_from = last.string();
+      run.on_resume = [&sr](int64_t step) {
+        std::cerr << "pref: resumed at step " << step << "\n";
+        if (sr.sink) sr.sink->flush();
+        run_truncate_metrics(*sr.store, sr.id, step + 1, "pref/");
+      };
+      std::cerr << "pref: resuming from " << run.resume_from << "\n";
+    }
     run.extra_fingerprint = "sft=" + sft.fingerprint + "\nloss=" + tree_canonical(cfg.loss.to_yaml());
     std::cerr << "pref: loss " << cfg.loss_name << " on " << data.pref.size() << " prompts, seed " << cfg.seed
               << "\n";
-    pref = train_preference(policy, *tok, data.pref, *loss, cfg.trainer, cfg.truncation, sink, run);
+    pref = train_preference(policy, tok, data.pref, *loss, cfg.trainer, cfg.truncation, sink, run);
     pref_s = pref->seconds;
     pref_checkpoint = pref->checkpoint_path;
     res.preference_trained = true;
@@ -138,12 +184,23 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   t = wall_seconds();
   std::optional<synth::EvalReport> report;
   if (data.synth) {
-    report = eval_stage(policy, *tok, *data.synth, cfg, [&] { sr.heartbeat(); });
+    report = eval_stage(policy, tok, *data.synth, cfg, [&] { sr.heartbeat(); });
     res.average = report->average;
   } else {
     std::cerr << "eval: skipped (the alpaca/arena/mtbench suites need data=synthfeedback)\n";
   }
   const double eval_s = wall_seconds() - t;
+
+  // model=hf: the trained policy as a Hugging Face directory (transformers / vLLM / the judges'
+  // generation scripts load it), with DIR's tokenizer files.
+  std::string hf_export_dir;
+  if (rm.hf) {
+    hf_export_dir = (fs::path(cfg.output_dir) / "hf_model").string();
+    HfExportOptions eo;
+    eo.source_dir = cfg.model.path;
+    export_hf_model(policy, hf_export_dir, eo);
+    std::cerr << "export: " << hf_export_dir << "\n";
+  }
 
   // Summary.
   nlohmann::json j;
@@ -186,8 +243,12 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   if (sr.store) {
     std::vector<ArtifactRow> artifacts = {artifact("config", config_path), artifact("summary", res.summary_path),
                                           artifact("metrics", metrics_path),
-                                          artifact("sft_checkpoint", sft.checkpoint)};
+                                          };
+    if (!sft.skipped) artifacts.push_back(artifact("sft_checkpoint", sft.checkpoint));
     if (!pref_checkpoint.empty()) artifacts.push_back(artifact("checkpoint", pref_checkpoint));
+    if (!hf_export_dir.empty())
+      artifacts.push_back({"hf_model", fs::absolute(hf_export_dir).lexically_normal().string(),
+                           directory_hash(hf_export_dir)});
     std::vector<EvalRow> rows;
     if (report) rows = eval_rows(*report, cfg, *data.synth);
     run_finish(*sr.store, sr.id, rows, artifacts);
@@ -249,6 +310,12 @@ RunOutcome run_pipeline(const RunOptions& opt) {
 
   try {
     return run_stages(rr, sr, out);
+  } catch (const TrainingStopped& e) {  // preempted: resumable from its checkpoint
+    if (sr.store) {
+      sr.sink.reset();
+      run_kill(*sr.store, sr.id, e.what());
+    }
+    throw;
   } catch (const std::exception& e) {
     if (sr.store) {
       sr.sink.reset();  // flush what was logged before the failure
@@ -284,6 +351,8 @@ int run_multirun(const RunOptions& opt) {
       RunOutcome r = run_pipeline(o);
       if (r.already_finished) status = "already finished";
       if (r.average.count("alpaca/wr")) status += fmt::format(" (alpaca WR {:.1f})", r.average.at("alpaca/wr"));
+    } catch (const TrainingStopped&) {
+      throw;  // a stop signal ends the whole multirun (this job resumes when it is run again)
     } catch (const UserError& e) {
       ++user_failures;
       status = std::string("FAILED: ") + e.what();

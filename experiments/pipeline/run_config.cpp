@@ -53,7 +53,8 @@ std::vector<std::string> data_source_names() { return {"synthfeedback", "jsonl",
 const std::vector<std::string>& run_config_keys() {
   static const std::vector<std::string> keys = {"seed",    "device",     "output_dir", "cache_dir",
                                                 "model",   "data",       "loss",       "sft",
-                                                "trainer", "truncation", "generation", "eval"};
+                                                "sft_data", "trainer",   "truncation", "generation",
+                                                "eval"};
   return keys;
 }
 
@@ -108,6 +109,7 @@ RunConfig run_config_from(const ComposedConfig& c) {
   }
 
   r.sft = TrainerConfig::from_yaml(map_child(root, "sft").value_or(YAML::Node()), "sft", &origins);
+  r.sft_data = read_section<SftDataConfig>(root, "sft_data", origins);
   r.trainer =
       TrainerConfig::from_yaml(map_child(root, "trainer").value_or(YAML::Node()), "trainer", &origins);
   // Run-level defaults for what the stage sections leave unset.
@@ -169,6 +171,7 @@ YAML::Node run_config_schema(const YAML::Node& merged) {
     d[stage]["device"] = "${device}";
     d[stage]["ref_cache_dir"] = "${cache_dir}/ref_logps";
   }
+  d["sft_data"] = with_defaults(none, SftDataConfig{});
   d["truncation"] = with_defaults(none, TruncationConfig{});
   d["generation"] = with_defaults(none, GenerationConfig{}, {"temperature"});
   d["eval"] = with_defaults(none, synth::EvalConfig{});

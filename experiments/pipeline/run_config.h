@@ -17,6 +17,8 @@
 //               skips preference optimisation and evaluates the SFT model (the paper's SFT row);
 //               group loss/
 //   sft         TrainerConfig of the SFT stage (sft.seed is the SFT seed); group sft/
+//   sft_data    SftDataConfig: what the SFT stage trains on (auto: the data source's SFT corpus
+//               for a native preset, no SFT for model=hf; chat: {"messages": [...]} JSONL)
 //   trainer     TrainerConfig of preference optimisation; its seed is the run's `seed`; group trainer/
 //   truncation  TruncationConfig (engine/collate.h) of both training stages
 //   generation  GenerationConfig (engine/generate.h) but its temperature; group generation/
@@ -50,6 +52,25 @@ struct DataSource {
 };
 std::vector<std::string> data_source_names();  // synthfeedback, jsonl, ultrafeedback
 
+// What the SFT stage trains on.
+//   auto   native presets: the data source's SFT corpus (SynthFeedback's demonstrations, or each
+//          preference record's best-scored response); model=hf: nothing (the checkpoint is the
+//          SFT model and the reference, as in the paper)
+//   none   no SFT stage; best: each preference record's best-scored response (or SynthFeedback's
+//          demonstrations); chat: `path`, JSONL chat records {"messages": [{role, content}, ...]}
+//          (UltraChat-200k's layout; a `prompt` field is ignored), trained on the last assistant turn
+struct SftDataConfig {
+  std::string source = "auto";
+  std::string path;
+  template <class V>
+  void visit(V& v) {
+    v("source", source, "what the SFT stage trains on: auto | none | best | chat");
+    v("path", path, "chat data JSONL (source: chat)");
+    v.choice("source", source, {"auto", "none", "best", "chat"});
+    v.require(source != "chat" || !path.empty(), "path", "is required with source: chat");
+  }
+};
+
 struct RunConfig {
   int64_t seed = 0;
   std::string device = "auto";
@@ -61,6 +82,7 @@ struct RunConfig {
   std::string loss_name;   // loss.name
   bool skip_preference = false;  // loss.name == none
   TrainerConfig sft;       // SFT stage (sft.seed: the SFT seed)
+  SftDataConfig sft_data;  // what it trains on
   TrainerConfig trainer;   // preference stage (trainer.seed == seed)
   TruncationConfig truncation;
   GenerationConfig generation;  // temperature unused: eval.decodings sets it per decoding

@@ -2,6 +2,8 @@
 
 #include "core/data/loaders.h"
 #include "core/util/error.h"
+#include "core/util/fs.h"
+#include "core/util/jsonl.h"
 
 namespace swepo::pipeline {
 
@@ -15,6 +17,32 @@ std::vector<SftRecord> sft_from_best_responses(const std::vector<PreferenceRecor
       if (r.scores[k] > r.scores[best]) best = k;
     out.push_back({r.prompt, r.responses[best]});
   }
+  return out;
+}
+
+std::vector<SftRecord> load_chat_sft(const std::string& path, const std::string& chat_template,
+                                     const ChatTokens& tokens) {
+  std::vector<SftRecord> out;
+  for_each_jsonl_object(read_file(path), path, [&](const nlohmann::json& j, const std::string& where) {
+    auto it = j.find("messages");
+    if (it == j.end() || !it->is_array() || it->empty())
+      throw UserError(where + ": expected \"messages\": a non-empty list of {\"role\", \"content\"}");
+    std::vector<ChatMessage> conv;
+    for (size_t i = 0; i < it->size(); ++i) {
+      const auto& m = (*it)[i];
+      if (!m.is_object() || !m.contains("role") || !m["role"].is_string() || !m.contains("content") ||
+          !m["content"].is_string())
+        throw UserError(where + ": messages[" + std::to_string(i) + "] needs string \"role\" and \"content\"");
+      conv.push_back({m["role"].get<std::string>(), m["content"].get<std::string>()});
+    }
+    try {
+      ChatPair p = format_last_turn(chat_template, conv, tokens);
+      out.push_back({p.prompt, p.response});
+    } catch (const UserError& e) {
+      throw UserError(where + ": " + e.what());
+    }
+  });
+  if (out.empty()) throw UserError("config key 'sft_data.path': " + path + " holds no records");
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/data/records.h"
+#include "core/text/chat_template.h"
 #include "synth/corpus.h"
 #include "experiments/pipeline/run_config.h"
 
@@ -21,6 +22,12 @@ struct RunData {
 };
 
 RunData load_run_data(const DataSource& d);
+
+// Chat SFT data (sft_data.source: chat): JSONL records {"messages": [{"role", "content"}, ...]}
+// (UltraChat-200k), each rendered with `chat_template` on its last assistant turn (earlier turns
+// are the prompt). UserError naming FILE:LINE for a bad record.
+std::vector<SftRecord> load_chat_sft(const std::string& path, const std::string& chat_template,
+                                     const ChatTokens& tokens);
 
 // The best-scored response of each record (first of the highest scores) as an SFT demonstration.
 std::vector<SftRecord> sft_from_best_responses(const std::vector<PreferenceRecord>& records);

@@ -14,6 +14,7 @@
 #include <torch/torch.h>
 
 #include "engine/checkpoint.h"
+#include "engine/hf_config.h"
 #include "engine/ref_cache.h"
 #include "engine/rng.h"
 #include "engine/train_sft.h"
@@ -76,28 +77,38 @@ void read_info(const std::string& path, SftOutcome& out) {
 }  // namespace
 
 ModelConfig resolved_model_config(const RunConfig& cfg, const Tokenizer& tok) {
-  return model_config_with_vocab(cfg.model, tok.vocab_size());
+  return model_config_with_vocab(hf_resolve_model_config(cfg.model), tok.vocab_size());
 }
 
-std::string sft_fingerprint(const RunConfig& cfg, const Tokenizer& tok, const std::vector<SftRecord>& data) {
-  const ModelConfig mc = resolved_model_config(cfg, tok);
+std::string sft_fingerprint(const RunConfig& cfg, const RunModel& rm, const std::vector<SftRecord>& data) {
+  const ModelConfig mc = resolved_model_config(cfg, *rm.tok);
+  const std::string extra = rm.hf ? std::string(kSftExtra) + "\nbase=" + rm.base_fingerprint : kSftExtra;
   return run_fingerprint("sft", cfg.sft, truncation_resolve(cfg.truncation, mc.max_seq_len), mc,
-                         tok.fingerprint(), sft_dataset_fingerprint(data), kSftExtra);
+                         rm.tok->fingerprint(), sft_dataset_fingerprint(data), extra);
 }
 
-SftOutcome sft_stage(const RunConfig& cfg, const Tokenizer& tok, const std::vector<SftRecord>& data,
+SftOutcome sft_stage(const RunConfig& cfg, const RunModel& rm, const std::vector<SftRecord>& data,
                      MetricSink& sink) {
   const double t0 = wall_seconds();
+  const Tokenizer& tok = *rm.tok;
   SftOutcome out;
-  out.fingerprint = sft_fingerprint(cfg, tok, data);
+  if (rm.hf && data.empty()) {  // the checkpoint is the SFT model (sft_data: auto or none)
+    out.model = initial_model(cfg, rm);
+    out.fingerprint = rm.base_fingerprint;
+    out.checkpoint = cfg.model.path;
+    out.skipped = true;
+    std::cerr << "sft: none: the checkpoint " << cfg.model.path << " is the SFT model and the reference\n";
+    out.seconds = wall_seconds() - t0;
+    return out;
+  }
+  out.fingerprint = sft_fingerprint(cfg, rm, data);
   const fs::path root = fs::path(cfg.cache_dir) / "sft";
   const fs::path dir = root / out.fingerprint;
   out.checkpoint = (dir / "model.pt").string();
   const std::string info_path = (dir / "sft.json").string();
 
   FileLock lock((root / (out.fingerprint + ".lock")).string());
-  seed_model_init(cfg.sft.seed);
-  out.model = Transformer(resolved_model_config(cfg, tok));
+  out.model = initial_model(cfg, rm);
 
   if (fs::exists(out.checkpoint)) {
     try {
@@ -108,8 +119,7 @@ SftOutcome sft_stage(const RunConfig& cfg, const Tokenizer& tok, const std::vect
                 << ", " << out.steps << " steps); skipping SFT\n";
     } catch (const UserError& e) {
       std::cerr << "sft: cached model unusable (" << e.what() << "); training again\n";
-      seed_model_init(cfg.sft.seed);
-      out.model = Transformer(resolved_model_config(cfg, tok));
+      out.model = initial_model(cfg, rm);
     }
   }
   if (!out.cached) {

@@ -15,6 +15,7 @@
 #include "engine/tokenizer.h"
 #include "engine/train_common.h"
 #include "experiments/pipeline/run_config.h"
+#include "experiments/pipeline/run_model.h"
 
 namespace swepo::pipeline {
 
@@ -27,14 +28,16 @@ struct SftOutcome {
   double train_seconds = 0;    // wall time of the training that produced the model (from sft.json)
   int64_t steps = 0;           // optimizer steps of that training
   double last_loss = 0;        // its last logged loss
+  bool skipped = false;        // model=hf without SFT data: the checkpoint itself (checkpoint = its dir)
 };
 
-// The model config with the tokenizer's vocabulary resolved.
+// The model config (model=hf: config.json's) with the tokenizer's vocabulary resolved.
 ModelConfig resolved_model_config(const RunConfig& cfg, const Tokenizer& tok);
 
-std::string sft_fingerprint(const RunConfig& cfg, const Tokenizer& tok, const std::vector<SftRecord>& data);
+std::string sft_fingerprint(const RunConfig& cfg, const RunModel& rm, const std::vector<SftRecord>& data);
 
-SftOutcome sft_stage(const RunConfig& cfg, const Tokenizer& tok, const std::vector<SftRecord>& data,
+// model=hf with no SFT data: the checkpoint, loaded (skipped = true). Otherwise trained or cached.
+SftOutcome sft_stage(const RunConfig& cfg, const RunModel& rm, const std::vector<SftRecord>& data,
                      MetricSink& sink);
 
 }  // namespace swepo::pipeline

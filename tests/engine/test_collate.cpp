@@ -118,6 +118,25 @@ TEST(Collate, TruncationResolveDefaultsAndErrors) {
   EXPECT_THROW(make_row({1}, {2}, kIds, TruncationConfig{}), UserError);  // unresolved
 }
 
+TEST(Collate, RowWithoutSpecialsScoresTheResponseTokensOnly) {
+  // A chat template's layout: row = prompt response; position P-1 predicts the first response token.
+  const SpecialIds none{-1, -1, -1, 0};
+  Row r = make_row({5, 6, 7}, {8, 9}, none, limits(16, 32));
+  EXPECT_EQ(r.tokens, (std::vector<int64_t>{5, 6, 7, 8, 9}));
+  EXPECT_EQ(r.score_begin, 2);
+  EXPECT_EQ(r.score_count, 2);
+  // Truncation: 3 prompt tokens leave room for 1 of the 2 response tokens in 4.
+  Row cut = make_row({5, 6, 7}, {8, 9}, none, limits(1, 4));
+  EXPECT_EQ(cut.tokens, (std::vector<int64_t>{7, 8, 9}));  // prompt keeps its last token
+  EXPECT_FALSE(cut.response_truncated);
+  Row cut2 = make_row({5, 6, 7, 1}, {8, 9, 10, 11}, none, limits(1, 4));
+  EXPECT_EQ(cut2.tokens, (std::vector<int64_t>{1, 8, 9, 10}));
+  EXPECT_TRUE(cut2.response_truncated);
+  EXPECT_EQ(cut2.score_count, 3);
+  EXPECT_THROW(make_row({}, {8}, none, limits(16, 32)), UserError);   // no context
+  EXPECT_THROW(make_row({5}, {}, none, limits(16, 32)), UserError);   // nothing scored
+}
+
 TEST(Collate, SftRowsMaskResponseOnly) {
   std::vector<TokenizedSft> ex{{{1, 2}, {3}}, {{4}, {5, 6, 7}}};
   SftBatch b = collate_sft(ex, kIds, limits(16, 32));

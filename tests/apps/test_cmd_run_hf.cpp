@@ -1,0 +1,191 @@
+// `swepo run model=hf` end to end through the built binary: a random tiny Llama checkpoint in the
+// HF layout (tests/engine/test_hf_util.h) with a byte-level BPE tokenizer.json written here (the
+// 256 GPT-2 byte symbols and ChatML's specials), preference-optimised with Swepo on JSONL data,
+// exported as an HF directory that loads again with changed weights; the store records the
+// export. Bad model settings exit 2 naming the key or file, and the run is FAILED, not dropped.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "core/store/store.h"
+#include "core/store/store_run.h"
+#include "engine/hf_checkpoint.h"
+#include "tests/engine/test_hf_util.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace swepo {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+struct Result {
+  int code;
+  std::string err;
+};
+
+Result swepo_run(const std::string& dir, const std::string& args) {
+  const std::string conf = std::string(SWEPO_SOURCE_DIR) + "/experiments/conf";
+  const std::string cmd = "cd '" + dir + "' && SWEPO_THREADS=1 '" + std::string(SWEPO_EXE) + "' run --conf '" +
+                          conf + "' " + args + " > out.txt 2> err.txt";
+  const int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir + "/out.txt") + slurp(dir + "/err.txt")};
+}
+
+// GPT-2's byte -> printable symbol map (the ByteLevel alphabet), as UTF-8 strings.
+std::vector<std::string> byte_symbols() {
+  std::vector<int> cps(256, -1);
+  int extra = 0;
+  for (int b = 0; b < 256; ++b) {
+    const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+    cps[b] = printable ? b : 256 + extra++;
+  }
+  std::vector<std::string> out;
+  for (int cp : cps) {
+    std::string s;
+    if (cp < 0x80) {
+      s += static_cast<char>(cp);
+    } else {
+      s += static_cast<char>(0xC0 | (cp >> 6));
+      s += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+// A byte-level BPE without merges: ids 0..255 the bytes, then <|im_start|>, <|im_end|>, <|endoftext|>.
+void write_tokenizer(const std::string& dir) {
+  json vocab = json::object();
+  const auto sym = byte_symbols();
+  for (int b = 0; b < 256; ++b) vocab[sym[static_cast<size_t>(b)]] = b;
+  json added = json::array();
+  int id = 256;
+  for (const char* t : {"<|im_start|>", "<|im_end|>", "<|endoftext|>"}) {
+    added.push_back({{"id", id}, {"content", t}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
+                     {"normalized", false}, {"special", true}});
+    vocab[t] = id++;
+  }
+  json tj = {{"version", "1.0"},
+             {"added_tokens", added},
+             {"normalizer", nullptr},
+             {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
+                                {"use_regex", true}}},
+             {"post_processor", nullptr},
+             {"decoder", {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true},
+                          {"use_regex", true}}},
+             {"model", {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr},
+                        {"continuing_subword_prefix", nullptr}, {"end_of_word_suffix", nullptr},
+                        {"fuse_unk", false}, {"byte_fallback", false}, {"vocab", vocab},
+                        {"merges", json::array()}}}};
+  hftest::write_text(dir + "/tokenizer.json", tj.dump());
+  hftest::write_text(dir + "/tokenizer_config.json",
+                   json{{"bos_token", nullptr}, {"eos_token", "<|im_end|>"}, {"pad_token", "<|endoftext|>"},
+                        {"model_max_length", 512}}.dump());
+}
+
+void write_data(const std::string& path) {
+  std::ofstream f(path);
+  const char* prompts[] = {"sort q7b", "reverse abc", "upper xy", "count aaa"};
+  for (int i = 0; i < 8; ++i) {
+    json rec = {{"prompt", std::string(prompts[i % 4]) + std::to_string(i)},
+                {"responses", {"b7q", "qb7", "7bq!", "no"}},
+                {"scores", {8.0, 5.0 + (i % 3), 3.0, 1.0}}};
+    f << rec.dump() << "\n";
+  }
+}
+
+class RunHf : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = hftest::temp_dir("run_hf");
+    model_ = root_ + "/base";
+    fs::create_directories(model_);
+    spec_.V = 260;  // 259 tokenizer ids, one spare
+    spec_.D = 32;
+    spec_.H = 4;
+    spec_.Hkv = 2;  // GQA
+    spec_.max_pos = 128;
+    hftest::write_checkpoint(model_, spec_, hftest::random_weights(spec_, 5));
+    write_tokenizer(model_);
+    write_data(root_ + "/prefs.jsonl");
+  }
+  std::string common() const {
+    return "model=hf model.path=" + model_ + " model.chat_template=chatml data=jsonl data.path=" + root_ +
+           "/prefs.jsonl loss=swepo trainer.max_steps=3 trainer.batch_size=4 trainer.micro_batch_size=2 "
+           "trainer.lr=1e-2 trainer.warmup_steps=0 trainer.log_every=1 seed=1 cache_dir=" + root_ + "/cache "
+           "output_dir=" + root_ + "/out";
+  }
+  std::string root_, model_;
+  hftest::Spec spec_;
+};
+
+TEST_F(RunHf, PreferenceStepsChangeTheWeightsAndTheExportLoadsAgain) {
+  Result r = swepo_run(root_, common() + " --db " + root_ + "/runs.db");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("chat template chatml"), std::string::npos) << r.err;
+  // The store: FINISHED, with the exported directory as an artifact.
+  Store store(root_ + "/runs.db");
+  auto runs = store.runs_list({});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, kRunFinished);
+  std::string exported;
+  for (const auto& a : store.run_artifacts(runs[0].id))
+    if (a.kind == "hf_model") exported = a.path;
+  ASSERT_FALSE(exported.empty()) << "no hf_model artifact";
+  ASSERT_TRUE(fs::exists(exported + "/config.json"));
+  ASSERT_TRUE(fs::exists(exported + "/tokenizer.json"));  // copied from the base
+  Transformer base = load_hf_model(model_, "float32", torch::kCPU);
+  Transformer tuned = load_hf_model(exported, "float32", torch::kCPU);
+  auto pb = base->named_parameters(), pt = tuned->named_parameters();
+  ASSERT_EQ(pb.size(), pt.size());
+  double max_change = 0;
+  for (const auto& item : pb) {
+    const at::Tensor* t = pt.find(item.key());
+    ASSERT_NE(t, nullptr) << item.key();
+    EXPECT_EQ(t->sizes(), item.value().sizes()) << item.key();
+    max_change = std::max(max_change, (*t - item.value()).abs().max().item<double>());
+  }
+  EXPECT_GT(max_change, 1e-4);  // three AdamW steps at lr 1e-2 move the weights
+  // The store has the preference stage's curve.
+  EXPECT_FALSE(store.run_metric_history(runs[0].id, "pref/loss").empty());
+}
+
+TEST_F(RunHf, BadModelSettingsExitTwoNamingTheKeyOrFile) {
+  Result r = swepo_run(root_, "model=hf data=jsonl data.path=" + root_ + "/prefs.jsonl --no-db");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("model.path"), std::string::npos) << r.err;
+  r = swepo_run(root_, common() + " model.chat_template=vicuna --no-db");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("chat_template"), std::string::npos) << r.err;
+  // A checkpoint with a tensor missing: exit 2 naming the tensor; the run is recorded FAILED.
+  auto w = hftest::random_weights(spec_, 5);
+  w.erase(w.begin() + 1);  // model.layers.0.self_attn.q_proj.weight
+  hftest::write_checkpoint(model_, spec_, w);
+  r = swepo_run(root_, common() + " --db " + root_ + "/bad.db");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("q_proj"), std::string::npos) << r.err;
+  Store store(root_ + "/bad.db");
+  auto runs = store.runs_list({});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, kRunFailed);
+}
+
+}  // namespace
+}  // namespace swepo
