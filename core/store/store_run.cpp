@@ -23,8 +23,9 @@ const char* kArtifactUpsert =
     "INSERT INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, NULLIF(?, '')) "
     "ON CONFLICT (run_id, kind, path) DO UPDATE SET sha256 = excluded.sha256";
 
-void clear_results(Db& db, int64_t id) {
+void clear_results(Db& db, int64_t id, bool keep_metrics = false) {
   for (const char* table : {"metrics", "evals", "artifacts"}) {
+    if (keep_metrics && std::string(table) == "metrics") continue;
     Stmt d(db, std::string("DELETE FROM ") + table + " WHERE run_id = ?");
     d.bind(1, id).run();
   }
@@ -115,7 +116,9 @@ void run_start(Store& store, int64_t id, const Provenance& prov) {
   if (st == kRunFinished) throw StoreError("run " + std::to_string(id) + " is already FINISHED");
   double now = store_now();
   if (st != kRunRunning) {  // not launched by a runner: this process is the attempt
-    clear_results(db, id);
+    // A KILLED attempt keeps its metric history: the relaunch resumes from its checkpoint and
+    // drops only what it redoes (run_truncate_metrics), or restarts and overwrites every step.
+    clear_results(db, id, /*keep_metrics=*/st == kRunKilled);
     Stmt u(db,
            "UPDATE runs SET status = 'RUNNING', started = ?, ended = NULL, error = NULL, "
            "attempts = attempts + 1 WHERE id = ?");

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -165,6 +166,62 @@ TEST_F(RunHf, PreferenceStepsChangeTheWeightsAndTheExportLoadsAgain) {
   EXPECT_GT(max_change, 1e-4);  // three AdamW steps at lr 1e-2 move the weights
   // The store has the preference stage's curve.
   EXPECT_FALSE(store.run_metric_history(runs[0].id, "pref/loss").empty());
+}
+
+// Preemption as Slurm does it: SIGTERM during the preference stage -> the run checkpoints, is
+// recorded KILLED and exits 143; the same command again resumes from the checkpoint (not from
+// step 0), keeps the metric history before it and finishes the run.
+TEST_F(RunHf, SigtermCheckpointsAndTheRelaunchResumes) {
+  const std::string db = root_ + "/preempt.db";
+  const std::string args = common() + " trainer.max_steps=300 --db " + db;
+  const std::string conf = std::string(SWEPO_SOURCE_DIR) + "/experiments/conf";
+  const std::string cmd = "cd '" + root_ + "' && SWEPO_THREADS=1 exec '" + std::string(SWEPO_EXE) + "' run --conf '" +
+                          conf + "' " + args + " > out1.txt 2> err1.txt";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait until the preference stage has logged a few steps, then stop it as scancel would.
+  int64_t logged = 0;
+  for (int i = 0; i < 600 && logged < 5; ++i) {
+    ::usleep(100 * 1000);
+    if (!fs::exists(db)) continue;
+    try {
+      Store store(db);
+      auto runs = store.runs_list({});
+      if (!runs.empty()) logged = static_cast<int64_t>(store.run_metric_history(runs[0].id, "pref/loss").size());
+    } catch (const std::exception&) {
+    }
+  }
+  ASSERT_GE(logged, 5) << slurp(root_ + "/err1.txt");
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << slurp(root_ + "/err1.txt");
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM) << slurp(root_ + "/err1.txt");
+  int64_t stopped_at = 0;
+  {
+    Store store(db);
+    auto runs = store.runs_list({});
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].status, kRunKilled);
+    auto hist = store.run_metric_history(runs[0].id, "pref/loss");
+    ASSERT_FALSE(hist.empty());
+    stopped_at = hist.back().first;
+    ASSERT_LT(stopped_at, 300);
+  }
+  Result r = swepo_run(root_, args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("resumed at step " + std::to_string(stopped_at)), std::string::npos) << r.err;
+  Store store(db);
+  auto runs = store.runs_list({});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, kRunFinished);
+  auto hist = store.run_metric_history(runs[0].id, "pref/loss");
+  ASSERT_EQ(hist.size(), 300u);  // every step once: the first attempt's and the resumed ones
+  for (size_t i = 0; i < hist.size(); ++i) EXPECT_EQ(hist[i].first, static_cast<int64_t>(i + 1));
 }
 
 TEST_F(RunHf, BadModelSettingsExitTwoNamingTheKeyOrFile) {
