@@ -28,5 +28,10 @@ int cmd_runs(const Args& args);
 int cmd_show(const Args& args);
 int cmd_report(const Args& args);
 int cmd_plot(const Args& args);
+int cmd_sweep_task(const Args& args);  // one Slurm array task (written into submission scripts)
+int cmd_store(const Args& args);       // store copy | checksum
+int cmd_tokenize(const Args& args);
+int cmd_score(const Args& args);   // log-probs of responses under an HF model (JSONL)
+int cmd_export(const Args& args);  // a checkpoint as a Hugging Face model directory
 
 }  // namespace swepo::cli
