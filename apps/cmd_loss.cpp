@@ -81,7 +81,8 @@ std::vector<double> read_numbers(const json& group, size_t g, const std::string&
   return out;
 }
 
-std::vector<Group> read_groups(const json& in, const LossInfo& info) {
+// `tr`: the built loss's traits (an option may add needs, e.g. nll_weight > 0 needs lengths).
+std::vector<Group> read_groups(const json& in, const LossInfo& info, const LossTraits& tr) {
   if (!in.is_object()) throw UserError("input: expected a JSON object {\"groups\": [..], \"seed\": 0}");
   for (const auto& [key, value] : in.items()) {
     std::vector<std::string> known = {"groups", "seed"};
@@ -91,7 +92,6 @@ std::vector<Group> read_groups(const json& in, const LossInfo& info) {
   }
   if (!in.contains("groups") || !in["groups"].is_array() || in["groups"].empty())
     throw UserError("input: 'groups' must be a non-empty list of groups");
-  const LossTraits& tr = info.traits;
   std::vector<Group> groups;
   const json& gs = in["groups"];
   for (size_t g = 0; g < gs.size(); ++g) {
@@ -109,7 +109,7 @@ std::vector<Group> read_groups(const json& in, const LossInfo& info) {
     require("policy_logps", true, "reads it");
     require("ref_logps", tr.needs_reference, "needs a reference model");
     require("scores", tr.needs_scores, "needs scores");
-    require("lengths", tr.needs_lengths, "is length-normalised");
+    require("lengths", tr.needs_lengths, "reads response lengths (length-normalised, or nll_weight > 0)");
     Group grp;
     grp.policy_logps = read_numbers(j, g, "policy_logps", -1);
     long k = static_cast<long>(grp.policy_logps.size());
@@ -198,7 +198,7 @@ int cmd_loss(const Args& args) {
   } catch (const json::exception& e) {  // syntax errors, and numbers like 1e999 that overflow
     throw UserError(std::string("input: invalid JSON: ") + e.what());
   }
-  std::vector<Group> groups = read_groups(in, *spec.info);
+  std::vector<Group> groups = read_groups(in, *spec.info, loss->traits());
   uint64_t seed = 0;
   if (in.contains("seed")) {
     if (!in["seed"].is_number_integer() || in["seed"].get<int64_t>() < 0)

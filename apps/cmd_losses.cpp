@@ -46,8 +46,9 @@ void print_table() {
                              option_defaults(l.describe()));
   std::cout << "\n";
   for (const auto& l : table) std::cout << fmt::format("{:<17} {}\n", l.name, l.summary);
-  std::cout << "\nREF: needs a reference model; LENGTHS: needs response lengths. Options: swepo "
-               "losses --format json (with help), set them with swepo loss --set key=value.\n";
+  std::cout << "\nREF: needs a reference model; LENGTHS: needs response lengths (every loss does with "
+               "nll_weight > 0). Options: swepo losses --format json (with help), set them with swepo loss "
+               "--set key=value.\n";
 }
 
 void print_json() {

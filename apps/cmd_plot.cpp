@@ -26,7 +26,7 @@
 namespace swepo::cli {
 
 int cmd_plot(const Args& args) {
-  std::string db = kStoreDefaultPath, kind, table, out, tables_dir, metric, group_by = "loss.name";
+  std::string db = kStoreDefaultPath, kind, table, out, tables_dir, metric, group_by = "loss.name", pool;
   std::string band = "minmax";
   std::vector<std::string> where;
   int smooth = 1;
@@ -44,6 +44,8 @@ int cmd_plot(const Args& args) {
                                     "pref/rewards/margins,pref/rewards/accuracies)")(
       "group-by", po::value(&group_by)->default_value(group_by), "curves: comma-separated param keys")(
       "where", po::value(&where)->composing(), "curves: KEY=VALUE filter on params (repeatable)")(
+      "pool", po::value(&pool), "curves: comma-separated param keys that may differ within a series "
+                                "(by default only seeds and output_dir/cache_dir/device may)")(
       "band", po::value(&band)->default_value(band), "curves: minmax | std | none")(
       "smooth", po::value(&smooth)->default_value(smooth), "curves: trailing moving average window (steps)");
   po::positional_options_description pos;
@@ -73,6 +75,8 @@ int cmd_plot(const Args& args) {
     q.group_by.clear();
     for (const auto& k : split(group_by, ',')) q.group_by.push_back(trim(k));
     for (const auto& w : where) q.where.push_back(report::parse_param_match(w, "--where"));
+    for (const auto& k : split(pool, ','))
+      if (!trim(k).empty()) q.pool.push_back(trim(k));
     q.band = band;
     q.smooth = smooth;
     const auto panels = plot::curve_panels(store, data, q);

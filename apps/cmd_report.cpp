@@ -5,7 +5,8 @@
 //
 // TABLE is a built-in name (analysis/tables/<name>.yaml: table1, table2, kablation) or a path to a
 // table file (format: analysis/report/report_spec.h). Cells are mean ± std over the seeds of
-// FINISHED runs with n; no matching run shows as missing, never as zero.
+// FINISHED runs with n; no matching run shows as missing, never as zero. A cell or group whose runs
+// differ in more than their seeds is an error (exit 2) unless pooled (`pool:` in a row, --pool).
 #include <iostream>
 
 
@@ -26,6 +27,7 @@ int cmd_report(const Args& args) {
   std::string db = kStoreDefaultPath, table, format = "md", out, tables_dir, group_by, metric;
   std::string decoding = report::kDecodingAuto;
   std::vector<std::string> where;
+  std::string pool;
   int bootstrap = 1000, precision = 4;
   int64_t seed = 0;
   po::options_description desc(
@@ -44,6 +46,9 @@ int cmd_report(const Args& args) {
       "decoding", po::value(&decoding)->default_value(decoding),
       "ad hoc: evals.decoding to use; auto = the average over decodings ('avg')")(
       "where", po::value(&where)->composing(), "ad hoc: KEY=VALUE filter on params (repeatable; a|b = any of)")(
+      "pool", po::value(&pool),
+      "ad hoc: comma-separated param keys that may differ within a group (by default only seeds and "
+      "output_dir/cache_dir/device may; a group mixing configurations is an error)")(
       "bootstrap", po::value(&bootstrap)->default_value(bootstrap), "ad hoc: bootstrap resamples of the 95% CI")(
       "seed", po::value(&seed)->default_value(seed), "ad hoc: bootstrap seed")(
       "precision", po::value(&precision)->default_value(precision), "ad hoc: digits after the point");
@@ -74,6 +79,8 @@ int cmd_report(const Args& args) {
       if (trim(k).empty()) throw UserError("--group-by: empty key in '" + group_by + "'");
       q.keys.push_back(trim(k));
     }
+    for (const auto& k : split(pool, ','))
+      if (!trim(k).empty()) q.pool.push_back(trim(k));
     q.metric = metric;
     q.decoding = decoding;
     for (const auto& w : where) q.where.push_back(report::parse_param_match(w, "--where"));

@@ -61,6 +61,23 @@ at::Tensor score_deviation(const at::Tensor& scores, const at::Tensor& mask) {
   return at::where(negligible, zero, delta);                                      // [B, K]
 }
 
+at::Tensor score_std(const at::Tensor& delta, const at::Tensor& mask) {
+  at::Tensor zero = at::zeros({}, delta.options());                                 // []
+  at::Tensor sq = at::where(mask, delta * delta, zero);                             // [B, K]
+  at::Tensor var = sq.sum({1}, true) / mask.sum({1}, true).to(delta.scalar_type()); // [B, 1]
+  at::Tensor sd = var.sqrt();                                                       // [B, 1]
+  return at::where(sd.gt(0), sd, at::ones({}, delta.options()));                    // [B, 1]
+}
+
+at::Tensor score_median(const at::Tensor& scores, const at::Tensor& mask) {
+  const double inf = std::numeric_limits<double>::infinity();
+  at::Tensor sorted = std::get<0>(scores.masked_fill(mask.logical_not(), inf).sort(1));  // [B, K]: valid first
+  at::Tensor n = mask.sum({1}).to(at::kLong);                                         // [B]
+  at::Tensor lo = (n - 1).clamp_min(0).div(2, "floor").unsqueeze(1);                  // [B, 1]
+  at::Tensor hi = n.div(2, "floor").unsqueeze(1);                                     // [B, 1]
+  return (sorted.gather(1, lo) + sorted.gather(1, hi)).squeeze(1) / 2;                // [B]
+}
+
 at::Tensor above_mean(const at::Tensor& scores, const at::Tensor& mask) {
   return mask.logical_and(score_deviation(scores, mask).gt(0));  // [B, K]
 }

@@ -27,6 +27,11 @@ at::Tensor scores_tied(const at::Tensor& scores, const at::Tensor& mask);
 // round-off of 0 (1e-12 relative to the prompt's largest |S|) is set to exactly 0, so a score equal
 // to the mean is never accepted because of rounding in S̄.                 -> [B, K]
 at::Tensor score_deviation(const at::Tensor& scores, const at::Tensor& mask);
+// Population std of each prompt's valid deviations Δ (score_deviation()), with 1 where it is 0 (a
+// tied prompt, whose Δ are all 0), so Δ / score_std(Δ) is the z-score            -> [B, 1] float64
+at::Tensor score_std(const at::Tensor& delta, const at::Tensor& mask);
+// Median of each prompt's valid scores (the mean of the two middle ones for an even count) -> [B]
+at::Tensor score_median(const at::Tensor& scores, const at::Tensor& mask);
 // Responses strictly above their prompt's mean score: mask & Δ > 0          -> [B, K] bool
 at::Tensor above_mean(const at::Tensor& scores, const at::Tensor& mask);
 // Prompts a loss uses before its own rules: all, or (traits.skips_ties) those whose valid

@@ -14,11 +14,15 @@ LossOutput loss_swepo(const SwepoOptions& o, const PreferenceBatch& batch,
   at::Tensor s = implicit_scores(batch, o.beta);                        // [B, K]
   at::Tensor scores = clean_scores(batch);                              // [B, K]
   at::Tensor delta = score_deviation(scores, batch.mask);               // [B, K] float64
+  // center: S − S̄ has the same Δ; zscore divides Δ by the prompt's std (0 stays 0: tied).
+  if (o.score_norm == "zscore") delta = delta / score_std(delta, batch.mask);  // [B, K]
   at::Tensor u = delta.abs().pow(o.p);                                  // [B, K]: 0^0 = 1
   if (o.weighting == "signed") u = delta.sign() * u;                    // [B, K]
   at::Tensor log_w = o.alpha * u;                                       // [B, K] float64, no grad
   at::Tensor shifted = s + log_w.to(s.scalar_type());                   // [B, K]: s'
-  at::Tensor pos = batch.mask.logical_and(delta.gt(0));                 // [B, K]: Y+
+  at::Tensor pos = o.split == "median"
+                       ? batch.mask.logical_and(scores.gt(score_median(scores, batch.mask).unsqueeze(1)))
+                       : batch.mask.logical_and(delta.gt(0));             // [B, K]: Y+
   at::Tensor neg = batch.mask.logical_and(pos.logical_not());           // [B, K]: Y−
   at::Tensor used = prompts_used(scores, batch.mask, traits).logical_and(pos.any(1));  // [B]
   // An unused prompt's Y+ is empty: use its valid set instead so the value stays finite.

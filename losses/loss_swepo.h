@@ -3,6 +3,11 @@
 // response weighted by how far its score deviates from the mean (docs/SPEC.md section 2).
 //
 //   Δ_i = S_i − S̄,  u_i = |Δ_i|^p (0^0 = 1),  Y+ = {i : Δ_i > 0}
+//   score_norm (per prompt over its valid responses, before the split and the weights):
+//     none: S as given | center: S − S̄ (Δ is unchanged: the same loss as none) |
+//     zscore: (S − S̄)/σ, σ = population std of the valid scores (σ = 0: all tied, skipped)
+//   split: mean: Y+ = {Δ_i > 0} | median: Y+ = {S_i > median of the valid S} (the weights still
+//     use Δ from the mean; a prompt with nothing above its median is skipped)
 //   abs:    s'_i = s_i + α u_i           (weight w_i = exp(α u_i))
 //   signed: s'_i = s_i + α sign(Δ_i) u_i (weight w_i = exp(α sign(Δ_i) u_i))
 //   L = −LSE_{i ∈ Y+} s'_i + LSE_{all j} s'_j
@@ -23,6 +28,8 @@ struct SwepoOptions {
   double alpha = 1.0;
   double p = 1.0;
   std::string weighting = "abs";  // docs/SPEC.md's default
+  std::string score_norm = "none";  // none = the paper (scores as the annotator gives them)
+  std::string split = "mean";       // mean = the paper
   template <class V>
   void visit(V& v) {
     v("beta", beta, "β of the implicit reward s = β (log πθ − log πref); > 0");
@@ -34,6 +41,15 @@ struct SwepoOptions {
       "abs: s'_i = s_i + α u_i (the paper) | signed: s'_i = s_i + α sign(S_i − S̄) u_i (down-weights "
       "negatives)");
     v.choice("weighting", weighting, {"abs", "signed"});
+    v("score_norm", score_norm,
+      "per prompt, over its valid responses, before the split and the weights: none (S as given) | "
+      "center (S − S̄; the same loss as none, since Δ does not depend on a shift) | zscore ((S − S̄)/σ, "
+      "σ = population std; σ = 0 is a tied prompt, skipped)");
+    v.choice("score_norm", score_norm, {"none", "center", "zscore"});
+    v("split", split,
+      "which responses are Y+: mean (S_i > S̄, the paper) | median (S_i > the median of the valid "
+      "scores; the weights still use |S_i − S̄|^p; nothing above the median: prompt skipped)");
+    v.choice("split", split, {"mean", "median"});
   }
 };
 

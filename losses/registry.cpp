@@ -13,6 +13,7 @@
 #include "losses/loss_infonca.h"
 #include "losses/loss_ipo.h"
 #include "losses/loss_nca.h"
+#include "losses/loss_nll.h"
 #include "losses/loss_simpo.h"
 #include "losses/loss_swepo.h"
 #include "losses/loss_swepo_1vk.h"
@@ -26,24 +27,44 @@ template <class Options>
 using ComputeFn = LossOutput (*)(const Options&, const PreferenceBatch&, const LossTraits&,
                                  at::Generator&);
 
+// A loss's own options plus the options every loss has, declared once here: the auxiliary NLL
+// term (losses/loss_nll.h). They come after the loss's own options in `swepo losses` and the
+// recorded config.
+template <class Options>
+struct WithCommonOptions : Options {
+  double nll_weight = 0.0;  // λ of the NLL term; 0 = none (the loss exactly as without it)
+  template <class V>
+  void visit(V& v) {
+    Options::visit(v);
+    v("nll_weight", nll_weight, kNllWeightHelp);
+    v.require(nll_weight >= 0, "nll_weight", "must be >= 0");
+  }
+};
+
 // The one Loss implementation: a registered row's name and traits, its parsed options and its
-// compute function. Validates the batch against the traits once, then computes.
+// compute function. Validates the batch against the traits once, then computes, then adds the
+// common terms (nll_weight > 0: the NLL term, and the loss then needs lengths).
 template <class Options>
 class RegisteredLoss final : public Loss {
  public:
-  RegisteredLoss(std::string name, LossTraits traits, Options options, ComputeFn<Options> compute)
-      : name_(std::move(name)), traits_(traits), options_(std::move(options)), compute_(compute) {}
+  RegisteredLoss(std::string name, LossTraits traits, WithCommonOptions<Options> options,
+                 ComputeFn<Options> compute)
+      : name_(std::move(name)), traits_(traits), options_(std::move(options)), compute_(compute) {
+    traits_.needs_lengths = traits_.needs_lengths || options_.nll_weight > 0;
+  }
 
   LossOutput compute(const PreferenceBatch& batch, at::Generator& gen) const override {
     validate_batch(batch, name_, traits_);
-    return compute_(options_, batch, traits_, gen);
+    LossOutput out = compute_(options_, batch, traits_, gen);
+    if (options_.nll_weight > 0) add_nll_term(out, batch, options_.nll_weight);
+    return out;
   }
   const LossTraits& traits() const override { return traits_; }
 
  private:
   std::string name_;  // registry name, used in error messages ("loss 'dpo': ...")
   LossTraits traits_;
-  Options options_;
+  WithCommonOptions<Options> options_;
   ComputeFn<Options> compute_;
 };
 
@@ -82,13 +103,13 @@ LossInfo row(const char* name, const char* summary, LossTraits traits, ComputeFn
   info.traits = traits;
   info.describe = [] {
     OptionDocs docs;
-    Options defaults;
+    WithCommonOptions<Options> defaults;
     defaults.visit(docs);
     return docs.docs;
   };
   info.parse = [name = info.name, traits, compute](const YAML::Node& options,
                                                    const std::string& path, const Origins* origins) {
-    Options o = read_fields<Options>(options, path, origins);
+    WithCommonOptions<Options> o = read_fields<WithCommonOptions<Options>>(options, path, origins);
     OptionValues values;
     o.visit(values);
     LossSpec spec;

@@ -10,7 +10,6 @@ SWEPO=${SWEPO:-build/apps/swepo}
 DB=${DB:-results/swepo.db}
 JOBS=${JOBS:-2}
 TABLE1_ONLY=${TABLE1_ONLY-model.name=tiny}
-mkdir -p results/tables results/plots
 log=results/reproduce_log.md
 # The log is appended to: each invocation (a first run, a resume, a rerun that only redraws the
 # tables because every job already finished) adds its own section with its own wall times.
@@ -40,18 +39,6 @@ timed "$SWEPO" sweep sweeps/paper_table2.yaml --db "$DB" --jobs "$JOBS"
 timed "$SWEPO" sweep sweeps/k_ablation.yaml --db "$DB" --jobs "$JOBS"
 timed "$SWEPO" sweep sweeps/swepo_alpha.yaml --db "$DB" --jobs "$JOBS"
 
-for t in table1 table2 kablation swepo_alpha; do
-  "$SWEPO" report --db "$DB" "$t" --format md --out "results/tables/$t.md"
-  "$SWEPO" report --db "$DB" "$t" --format csv --out "results/tables/$t.csv"
-done
-"$SWEPO" plot --db "$DB" bars table1 --out results/plots/table1.svg
-"$SWEPO" plot --db "$DB" bars kablation --out results/plots/kablation.svg
-"$SWEPO" plot --db "$DB" bars swepo_alpha --out results/plots/swepo_alpha.svg
-# Training curves of Table 1's runs (seeds 0-2, alpha at its default), then DPO vs Swepo p=1 (Table 2's 6 seeds).
-tiny=(--where model.name=tiny --where data.K=4 --where 'loss.alpha=1|~')
-"$SWEPO" plot --db "$DB" curves "${tiny[@]}" --where 'seed=0|1|2' --group-by loss.name,loss.p \
-  --out results/plots/curves_table1_tiny.svg
-"$SWEPO" plot --db "$DB" curves "${tiny[@]}" --where 'loss.name=dpo|swepo' --where 'loss.p=1|~' \
-  --group-by loss.name --out results/plots/curves_table2.svg
+SWEPO="$SWEPO" bash scripts/render_results.sh "$DB" results  # the tables and plots
 echo >> "$log"
 echo "finished $(date -u +%Y-%m-%dT%H:%M:%SZ)" >> "$log"

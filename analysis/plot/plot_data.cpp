@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "analysis/report/report_pool.h"
 #include "core/store/store_query.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -61,16 +62,20 @@ std::vector<LinePanel> curve_panels(Store& store, const report::ReportData& data
     for (const auto& [label, members] : groups) {
       std::map<int64_t, std::vector<double>> at_step;
       int n_runs = 0;
+      std::vector<const report::ReportRun*> drawn;  // the runs behind the series: one configuration
       for (const auto* r : members) {
         auto h = store.run_metric_history(r->id, metric);
         if (h.empty()) continue;
         ++n_runs;
+        drawn.push_back(r);
         std::vector<double> v;
         for (const auto& [step, value] : h) v.push_back(value);
         v = moving_average(v, q.smooth);
         for (size_t i = 0; i < h.size(); ++i)
           if (std::isfinite(v[i])) at_step[h[i].first].push_back(v[i]);
       }
+      report::report_check_one_config(drawn, q.pool, "--group-by " + join(q.group_by, ",") + ": series '" +
+                                      label + "' of " + metric, "--pool");
       LineSeries s;
       s.name = label + " (n=" + std::to_string(n_runs) + ")";  // runs that logged the metric
       for (const auto& [step, vals] : at_step) {

@@ -17,12 +17,15 @@ struct CurveQuery {
   std::vector<std::string> metrics = {"pref/loss", "pref/rewards/margins", "pref/rewards/accuracies"};
   std::vector<std::string> group_by = {"loss.name"};  // one series per distinct value (joined ", ")
   report::Where where;                                 // optional filter on params
+  std::vector<std::string> pool;                       // param keys that may differ within a series
   std::string band = "minmax";                         // minmax | std (mean ± sample std) | none
   int smooth = 1;                                      // trailing moving average over this many steps
 };
 
 // One panel per metric, one series per group named "<values> (n=<runs that logged the metric>)":
-// at each step the mean over the group's runs that logged it, and the band. UserError for an unknown metric key (naming it and the keys present),
+// at each step the mean over the group's runs that logged it, and the band. The runs of a series
+// must be one configuration but for seeds (analysis/report/report_pool.h) unless `pool` names the
+// keys they may differ in (UserError naming the series, keys and values). UserError for an unknown metric key (naming it and the keys present),
 // param key, band, or when no finished run matches.
 std::vector<LinePanel> curve_panels(Store& store, const report::ReportData& data, const CurveQuery& q);
 

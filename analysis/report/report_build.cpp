@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "analysis/report/report_pool.h"
 #include "analysis/report/report_stats.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -42,8 +43,10 @@ std::vector<double> report_cell_values(const ReportData& data, const Where& wher
 ReportTable report_build_table(const TableSpec& spec, const ReportData& data) {
   const std::string in = "table file " + spec.file;
   // Validate everything first, so a bad table fails before any output.
-  for (size_t i = 0; i < spec.rows.size(); ++i)
+  for (size_t i = 0; i < spec.rows.size(); ++i) {
     data.check_where(spec.rows[i].where, in + ": 'rows[" + std::to_string(i) + "].where'");
+    for (const auto& k : spec.rows[i].pool) data.check_param_key(k, in + ": 'rows[" + std::to_string(i) + "].pool'");
+  }
   for (size_t i = 0; i < spec.groups.size(); ++i)
     data.check_where(spec.groups[i].where, in + ": 'groups[" + std::to_string(i) + "].where'");
   struct Col {
@@ -70,11 +73,15 @@ ReportTable report_build_table(const TableSpec& spec, const ReportData& data) {
 
   // values[row][group * ncol + col]
   std::vector<std::vector<std::vector<double>>> values;
-  for (const auto& r : spec.rows) {
+  for (size_t ri = 0; ri < spec.rows.size(); ++ri) {
+    const auto& r = spec.rows[ri];
     std::vector<Cell> cells;
     values.emplace_back();
     for (const auto& g : groups) {
       const Where where = concat(r.where, g.where);
+      report_check_one_config(data.finished(where), r.pool,
+                              in + ": row '" + r.label + "'" + (g.label.empty() ? "" : " (group '" + g.label + "')"),
+                              "rows[" + std::to_string(ri) + "].pool");
       for (size_t c = 0; c < cols.size(); ++c) {
         auto v = report_cell_values(data, where, cols[c].suite, cols[c].metric, cols[c].decoding,
                                     spec.columns[c].scale);
@@ -115,11 +122,13 @@ ReportTable report_build_table(const TableSpec& spec, const ReportData& data) {
 ReportTable report_group_by(const GroupByQuery& q, const ReportData& data) {
   if (q.keys.empty()) throw UserError("--group-by: give at least one param key");
   for (const auto& k : q.keys) data.check_param_key(k, "--group-by");
+  for (const auto& k : q.pool) data.check_param_key(k, "--pool");
   data.check_where(q.where, "--where");
   auto [suite, metric] = parse_metric(q.metric, "--metric");
   const std::string dec = data.resolve_decoding(suite, metric, q.decoding, "--metric");
 
   std::map<std::vector<std::string>, std::vector<double>> groups;
+  std::map<std::vector<std::string>, std::vector<const ReportRun*>> members;
   for (const auto* run : data.finished(q.where)) {
     auto v = data.eval_values({run}, suite, metric, dec);
     if (v.empty()) continue;
@@ -129,7 +138,11 @@ ReportTable report_group_by(const GroupByQuery& q, const ReportData& data) {
       label.push_back(it == run->params.end() ? "~" : it->second);
     }
     groups[label].push_back(v[0]);
+    members[label].push_back(run);
   }
+  for (const auto& [label, runs] : members)
+    report_check_one_config(runs, q.pool, "--group-by " + join(q.keys, ",") + ": group '" + join(label, ", ") + "'",
+                            "--pool");
   std::vector<std::vector<std::string>> labels;
   for (const auto& kv : groups) labels.push_back(kv.first);
   std::sort(labels.begin(), labels.end(), label_less);

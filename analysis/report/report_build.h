@@ -14,7 +14,8 @@
 namespace swepo::report {
 
 // Checks every param key, metric and decoding against the database (UserError naming the table
-// file and the key) and computes the table.
+// file and the key), that each cell's finished runs are one configuration (report_pool.h; UserError
+// naming the row, group, keys and values unless the row pools them) and computes the table.
 ReportTable report_build_table(const TableSpec& spec, const ReportData& data);
 
 // The seed values behind one cell: finished runs matching `where`, their `suite.metric` at the
@@ -27,12 +28,14 @@ struct GroupByQuery {
   std::string metric;             // suite.metric
   std::string decoding = kDecodingAuto;
   Where where;                    // optional extra filter
+  std::vector<std::string> pool;  // param keys whose values may differ within a group
   int bootstrap = 1000;
   uint64_t bootstrap_seed = 0;
   int precision = 4;
 };
 // One row per distinct combination of the keys' values among the finished runs that have the eval
-// (a run without a key shows "~" for it); columns n, mean, std, var, 95% CI, min, max.
+// (a run without a key shows "~" for it); columns n, mean, std, var, 95% CI, min, max. A group whose
+// runs differ in a key other than the seed, bookkeeping and `pool` keys is a UserError (report_pool.h).
 ReportTable report_group_by(const GroupByQuery& q, const ReportData& data);
 
 }  // namespace swepo::report

@@ -154,9 +154,12 @@ TableSpec table_spec_parse(const std::string& text, const std::string& file) {
   std::set<std::string> row_labels;
   for (size_t i = 0; i < rows.size(); ++i) {
     const std::string path = "rows[" + std::to_string(i) + "]";
-    check_keys(rows[i], path, {"label", "where"}, file);
+    check_keys(rows[i], path, {"label", "where", "pool"}, file);
     TableRowSpec r;
-    read_table_fields(rows[i], path, file, [&](Fields& f) { f("label", r.label, "row label"); });
+    read_table_fields(rows[i], path, file, [&](Fields& f) {
+      f("label", r.label, "row label");
+      f("pool", r.pool, "param keys whose values may differ among the row's runs");
+    });
     required_label(r.label, path, file);
     if (!row_labels.insert(r.label).second)
       throw UserError("table file " + file + ": '" + path + ".label' repeats the label '" + r.label + "'");

@@ -18,10 +18,16 @@
 //     - {label: DPO, where: {loss.name: dpo}}
 //     - {label: Swepo p=1, where: {loss.name: swepo, loss.p: 1}}   # numbers compare as numbers
 //     - {label: SFT, where: {loss.name: [none, sft]}}               # a list: any of
+//     - {label: p=1 all alpha, where: {loss.p: 1}, pool: [loss.alpha]}  # may mix these keys
 //   tests:                          # appended rows
 //     - {label: "Brown-Forsythe p", test: brown_forsythe, rows: [DPO, Swepo p=1], columns: [Var(LC)]}
 //
 // A `where` value of null (~) means the run must not have that param.
+//
+// One configuration per cell: the finished runs a cell (row x group) matches must have the same
+// params except the seed keys and the bookkeeping keys (analysis/report/report_pool.h); otherwise
+// the table is an error naming the row, the keys and their values, unless the row lists the keys it
+// pools on purpose in `pool`.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -38,6 +44,7 @@ struct TableGroupSpec {
 struct TableRowSpec {
   std::string label;
   Where where;
+  std::vector<std::string> pool;  // param keys whose values may differ among the row's runs
 };
 struct TableColumnSpec {
   std::string label;

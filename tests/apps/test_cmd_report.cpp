@@ -108,14 +108,21 @@ TEST_F(CmdReport, Table2VarianceAndTest) {
 }
 
 TEST_F(CmdReport, GroupBy) {
-  CliRun r = report("--group-by loss.name --metric alpaca.lc --format csv --precision 2");
+  // dpo mixes model tiny and small, swepo K = 2 and 4 (and loss.beta absent/present): exit 2 naming
+  // them unless pooled.
+  CliRun mixed = report("--group-by loss.name --metric alpaca.lc");
+  EXPECT_EQ(mixed.code, 2);
+  EXPECT_HAS(mixed.err, "group 'dpo' pools 4 finished runs of different configurations");
+  EXPECT_HAS(mixed.err, "model.name = tiny (runs 1, 2, 3), small (run 7)");
+  CliRun r = report("--group-by loss.name --metric alpaca.lc --format csv --precision 2 --pool model.name,data.K");
   ASSERT_EQ(r.code, 0) << r.err;
   // dpo {10, 12, 17, 30}: n 4, mean 17.25; swepo {20, 21, 22, 5, 9}: n 5, mean 15.4, min 5, max 22.
   EXPECT_HAS(r.out, "loss.name,n,mean,std,var,95% CI ci_lo,95% CI ci_hi,min,max\n");
   EXPECT_HAS(r.out, "\ndpo,4,17.25,9.00,80.92,");
   EXPECT_HAS(r.out, "\nswepo,5,15.40,");
   EXPECT_HAS(r.out, ",5.00,22.00\n");
-  CliRun g = report("--group-by loss.name --metric alpaca.lc --decoding greedy --where model.name=tiny --format csv");
+  CliRun g = report("--group-by loss.name --metric alpaca.lc --decoding greedy --where model.name=tiny --format csv "
+                    "--pool data.K");
   ASSERT_EQ(g.code, 0) << g.err;
   EXPECT_HAS(g.out, "\ndpo,3,113.0000,");
 }

@@ -173,10 +173,12 @@ TEST(LossRegistry, SpecIsParsedOnceAndRecordsEveryOption) {
   EXPECT_EQ(spec.info, &find_loss("swepo"));
   // Every option with its resolved value, defaults included, spelled as a preset writes them.
   EXPECT_EQ(tree_canonical(spec.to_yaml()),
-            tree_canonical(YAML::Load("{name: swepo, beta: 0.1, alpha: 1, p: 2, weighting: abs}")));
-  ASSERT_EQ(spec.options.size(), 4u);
+            tree_canonical(YAML::Load("{name: swepo, beta: 0.1, alpha: 1, p: 2, weighting: abs, score_norm: none, "
+                                      "split: mean, nll_weight: 0}")));
+  ASSERT_EQ(spec.options.size(), 7u);
   EXPECT_EQ(spec.options[0].key, "beta");
   EXPECT_EQ(spec.options[0].value, "0.1");
+  EXPECT_EQ(spec.options[6].key, "nll_weight");  // the options every loss has come last
   // make() builds independent losses from the parsed options, equal to building from YAML.
   PreferenceBatch b = make_batch(contract_groups());
   LossSpec copy = spec;

@@ -6,7 +6,7 @@
 //   dpo, model tiny, K 4                       0      10         40
 //                                              1      12         50
 //                                              2      17         60      LC: mean 13, var 13; WR: mean 50, var 100
-//   swepo p=1, model tiny, K 4                 0      20         55
+//   swepo p=1 (alpha 1), model tiny, K 4       0      20         55
 //                                              1      21         56
 //                                              2 (p=1.0, REAL)  22  60   LC: mean 21, var 1;  WR: mean 57, var 7
 //   dpo, model small, K 4                      0      30         70      n = 1
@@ -81,10 +81,10 @@ inline std::string fixture_db(const std::string& dir) {
   using P = std::vector<std::pair<std::string, std::string>>;
   const P dpo_tiny = {{"loss.name", "dpo"}, {"loss.beta", "0.1"}, {"model.name", "tiny"}, {"data.K", "4"}};
   const P dpo_small = {{"loss.name", "dpo"}, {"loss.beta", "0.1"}, {"model.name", "small"}, {"data.K", "4"}};
-  const P sw_tiny = {{"loss.name", "swepo"}, {"loss.p", "1"}, {"model.name", "tiny"}, {"data.K", "4"}};
-  const P sw_tiny_real = {{"loss.name", "swepo"}, {"loss.p", "1.0"}, {"model.name", "tiny"}, {"data.K", "4"}};
-  const P sw_k2 = {{"loss.name", "swepo"}, {"loss.p", "1"}, {"model.name", "tiny"}, {"data.K", "2"}};
-  const P sw_p2 = {{"loss.name", "swepo"}, {"loss.p", "2"}, {"model.name", "tiny"}, {"data.K", "4"}};
+  const P sw_tiny = {{"loss.name", "swepo"}, {"loss.p", "1"}, {"loss.alpha", "1"}, {"model.name", "tiny"}, {"data.K", "4"}};
+  const P sw_tiny_real = {{"loss.name", "swepo"}, {"loss.p", "1.0"}, {"loss.alpha", "1"}, {"model.name", "tiny"}, {"data.K", "4"}};
+  const P sw_k2 = {{"loss.name", "swepo"}, {"loss.p", "1"}, {"loss.alpha", "1"}, {"model.name", "tiny"}, {"data.K", "2"}};
+  const P sw_p2 = {{"loss.name", "swepo"}, {"loss.p", "2"}, {"loss.alpha", "1"}, {"model.name", "tiny"}, {"data.K", "4"}};
   fixture_add(store, {dpo_tiny, 0, 10, 40, {0.7, 0.5}});
   fixture_add(store, {dpo_tiny, 1, 12, 50, {0.6, 0.4}});
   fixture_add(store, {dpo_tiny, 2, 17, 60, {0.8, 0.3}});

@@ -231,10 +231,12 @@ TEST_F(ReportTables, AbsentAndAnyOfFilters) {
   ReportTable t = build(R"(
 columns: [{label: LC, metric: alpaca.lc, stat: mean_std}]
 rows:
-  - {label: no p, where: {loss.p: ~}}                   # the dpo runs: tiny {10, 12, 17} + small {30}
-  - {label: K any, where: {loss.name: swepo, data.K: [2, 4]}}   # {20, 21, 22, 5, 9}
-  - {label: p 1 or none, where: {loss.p: [1, ~]}}       # both of the above: 69 + 77 over 9 runs
+  - {label: no p, where: {loss.p: ~}, pool: [model.name]}   # the dpo runs: tiny {10, 12, 17} + small {30}
+  - {label: K any, where: {loss.name: swepo, data.K: [2, 4]}, pool: [data.K]}   # {20, 21, 22, 5, 9}
+  - {label: p 1 or none, where: {loss.p: [1, ~]},       # both of the above: 69 + 77 over 9 runs
+     pool: [loss.name, loss.p, loss.beta, loss.alpha, model.name, data.K]}
 )");
+  // (Each row mixes configurations on purpose, so each says which keys it pools; report_pool.h.)
   EXPECT_EQ(t.cells[0][0].stats.n, 4);
   EXPECT_DOUBLE_EQ(t.cells[0][0].stats.mean, 17.25);  // 69 / 4
   EXPECT_EQ(t.cells[1][0].stats.n, 5);
@@ -274,6 +276,9 @@ TEST_F(ReportTables, GroupBy) {
   GroupByQuery q;
   q.keys = {"loss.name", "data.K"};
   q.metric = "alpaca.wr";
+  // (dpo, 4) holds a tiny and a small run: one configuration per group unless pooled.
+  EXPECT_THROW(report_group_by(q, data), UserError);
+  q.pool = {"model.name"};
   ReportTable t = report_group_by(q, data);
   // Groups sorted numerically: (dpo, 4) {40, 50, 60, 70}; (swepo, 2) {45, 47}; (swepo, 4) {55, 56, 60}.
   ASSERT_EQ(t.cells.size(), 3u);
