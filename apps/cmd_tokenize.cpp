@@ -23,6 +23,7 @@
 #include "core/text/chat_template.h"
 #include "core/text/tokenizer_hf.h"
 #include "core/util/error.h"
+#include "core/util/jsonl.h"
 #include "core/util/strings.h"
 
 namespace swepo::cli {
@@ -87,17 +88,7 @@ int cmd_tokenize(const Args& args) {
   }
   std::istream& in = input == "-" ? std::cin : file;
   const std::string origin = input == "-" ? "<stdin>" : input;
-  std::string line;
-  for (int64_t lineno = 1; std::getline(in, line); ++lineno) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = origin + ":" + std::to_string(lineno);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw UserError(where + ": not valid JSON (" + e.what() + ")");
-    }
-    if (!j.is_object()) throw UserError(where + ": expected a JSON object");
+  for_each_jsonl_line(in, origin, [&](const nlohmann::json& j, const std::string& where) {
     auto text = j.find("text");
     auto messages = j.find("messages");
     std::vector<int64_t> ids;
@@ -127,7 +118,7 @@ int cmd_tokenize(const Args& args) {
       throw UserError(msg.rfind(where, 0) == 0 ? msg : where + ": " + msg);
     }
     std::cout << nlohmann::json{{"ids", ids}}.dump() << "\n";
-  }
+  });
   return 0;
 }
 

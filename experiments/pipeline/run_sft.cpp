@@ -80,11 +80,23 @@ ModelConfig resolved_model_config(const RunConfig& cfg, const Tokenizer& tok) {
   return model_config_with_vocab(hf_resolve_model_config(cfg.model), tok.vocab_size());
 }
 
+namespace {
+// What the trainer cannot see: the pipeline's SFT version and, for model=hf, the base checkpoint.
+std::string sft_extra(const RunModel& rm) {
+  return rm.hf ? std::string(kSftExtra) + "\nbase=" + rm.base_fingerprint : std::string(kSftExtra);
+}
+}  // namespace
+
 std::string sft_fingerprint(const RunConfig& cfg, const RunModel& rm, const std::vector<SftRecord>& data) {
-  const ModelConfig mc = resolved_model_config(cfg, *rm.tok);
-  const std::string extra = rm.hf ? std::string(kSftExtra) + "\nbase=" + rm.base_fingerprint : kSftExtra;
+  // The config of the model as built (model=hf: config.json's, as load_hf_model gives it), so the
+  // cache key is the fingerprint the trainer computes.
+  ModelConfig mc = resolved_model_config(cfg, *rm.tok);
+  if (rm.hf) {  // load_hf_model's config: config.json's, loaded as float32 (initial_model)
+    mc = hf_model_config(cfg.model.path);
+    mc.dtype = "float32";
+  }
   return run_fingerprint("sft", cfg.sft, truncation_resolve(cfg.truncation, mc.max_seq_len), mc,
-                         rm.tok->fingerprint(), sft_dataset_fingerprint(data), extra);
+                         rm.tok->fingerprint(), sft_dataset_fingerprint(data), sft_extra(rm));
 }
 
 SftOutcome sft_stage(const RunConfig& cfg, const RunModel& rm, const std::vector<SftRecord>& data,
@@ -125,7 +137,7 @@ SftOutcome sft_stage(const RunConfig& cfg, const RunModel& rm, const std::vector
   if (!out.cached) {
     if (data.empty()) throw UserError("the SFT corpus is empty (data.n_sft = 0?): nothing to train on");
     TrainRunOptions run;
-    run.extra_fingerprint = kSftExtra;
+    run.extra_fingerprint = sft_extra(rm);
     std::cerr << "sft: training " << count_parameters(out.model->config()) << " parameters on "
               << data.size() << " demonstrations -> " << out.checkpoint << "\n";
     TrainResult r = train_sft(out.model, tok, data, cfg.sft, cfg.truncation, sink, run);

@@ -224,6 +224,28 @@ TEST_F(RunHf, SigtermCheckpointsAndTheRelaunchResumes) {
   for (size_t i = 0; i < hist.size(); ++i) EXPECT_EQ(hist[i].first, static_cast<int64_t>(i + 1));
 }
 
+// SFT from chat data first (sft_data.source=chat, UltraChat's {"messages": [...]} records), then the
+// preference stage from the SFT model; a malformed chat record is exit 2 naming FILE:LINE.
+TEST_F(RunHf, ChatSftThenPreference) {
+  {
+    std::ofstream f(root_ + "/chat.jsonl");
+    for (int i = 0; i < 6; ++i)
+      f << json{{"prompt", "hi"}, {"messages", {{{"role", "user"}, {"content", "say " + std::to_string(i)}},
+                                                {{"role", "assistant"}, {"content", std::to_string(i)}}}}}.dump()
+        << "\n";
+  }
+  const std::string sft = " sft_data.source=chat sft_data.path=" + root_ + "/chat.jsonl sft.max_steps=2 "
+                          "sft.batch_size=2 sft.micro_batch_size=2 sft.warmup_steps=0 sft.log_every=1";
+  Result r = swepo_run(root_, common() + sft + " --no-db");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("sft: training"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::exists(root_ + "/out/hf_model/config.json"));
+  { std::ofstream(root_ + "/chat.jsonl", std::ios::app) << "{\"messages\": [{\"role\": \"user\"}]}\n"; }
+  r = swepo_run(root_, common() + sft + " sft.seed=1 --no-db");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("chat.jsonl:7"), std::string::npos) << r.err;
+}
+
 TEST_F(RunHf, BadModelSettingsExitTwoNamingTheKeyOrFile) {
   Result r = swepo_run(root_, "model=hf data=jsonl data.path=" + root_ + "/prefs.jsonl --no-db");
   EXPECT_EQ(r.code, 2) << r.err;
