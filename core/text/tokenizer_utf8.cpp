@@ -6,15 +6,15 @@ namespace swepo::text {
 
 namespace {
 inline bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
-}  // namespace
 
-size_t utf8_char_len(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t need;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) need = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
+// The well-formed sequences a lead byte `c` (>= 0x80) starts (Unicode Table 3-7): their length
+// `need` and the allowed range [lo, hi] of the second byte. False when `c` starts none.
+bool lead_byte_rule(unsigned char c, size_t& need, unsigned char& lo, unsigned char& hi) {
+  lo = 0x80;
+  hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    need = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
     need = 3;
     if (c == 0xE0) lo = 0xA0;
     if (c == 0xED) hi = 0x9F;
@@ -23,8 +23,17 @@ size_t utf8_char_len(std::string_view s, size_t i) {
     if (c == 0xF0) lo = 0x90;
     if (c == 0xF4) hi = 0x8F;
   } else {
-    return 1;
+    return false;
   }
+  return true;
+}
+}  // namespace
+
+size_t utf8_char_len(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  size_t need;
+  unsigned char lo, hi;  // allowed range of the second byte
+  if (c < 0x80 || !lead_byte_rule(c, need, lo, hi)) return 1;
   if (i + 1 >= s.size()) return 1;
   const auto c1 = static_cast<unsigned char>(s[i + 1]);
   if (c1 < lo || c1 > hi) return 1;
@@ -45,19 +54,8 @@ size_t valid_len(std::string_view s, size_t i) {
 size_t maximal_subpart(std::string_view s, size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   size_t need;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) need = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    need = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    need = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 1;
-  }
+  unsigned char lo, hi;
+  if (!lead_byte_rule(c, need, lo, hi)) return 1;
   size_t k = 1;
   if (i + 1 < s.size()) {
     const auto c1 = static_cast<unsigned char>(s[i + 1]);
