@@ -225,13 +225,27 @@ SweepRunSummary sweep_submit_slurm(Store& store, const SweepSpec& spec, const st
 
   // --wait: progress from the store until squeue has none of our tasks left.
   // 1: a task of ours is pending or running; 0: none left; -1: no squeue here (the store decides).
-  auto alive = [&] {
+  // squeue answers "Invalid job id" once the controller has purged an array (gone); any other
+  // failure (a busy controller timing out) says nothing, so it counts as alive, until
+  // kMaxSqueueErrors polls in a row failed: then the store decides, as without squeue.
+  constexpr int kMaxSqueueErrors = 60;
+  int squeue_errors = 0;
+  auto alive = [&]() -> int {
+    bool failed = false, listed = false;
     for (const auto& id : arrays) {
       Captured c = run_capture({so.squeue, "-h", "-j", id, "-o", "%i"});
       if (c.code == 127) return -1;
-      if (c.code == 0 && !trim(c.out).empty()) return 1;
+      if (c.code == 0 && !trim(c.out).empty()) listed = true;
+      if (c.code != 0 && c.out.find("Invalid job id") == std::string::npos) {
+        failed = true;
+        log << fmt::format("squeue -j {} failed ({}): {}\n", id, c.code, trim(c.out));
+      }
     }
-    return 0;
+    if (listed || !failed) {
+      squeue_errors = 0;
+      return listed ? 1 : 0;
+    }
+    return ++squeue_errors >= kMaxSqueueErrors ? -1 : 1;
   };
   std::string last;
   std::set<int64_t> ids(submitted.begin(), submitted.end());
