@@ -121,7 +121,16 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
 
   // Data.
   double t = wall_seconds();
-  RunData data = load_run_data(cfg.data);
+  LossTraits traits;  // loss none: every record with a response is kept
+  traits.min_k = 1;
+  traits.skips_ties = false;
+  if (!cfg.skip_preference) traits = cfg.loss.info->traits;
+  RunData data = load_run_data(cfg.data, traits.min_k, traits.skips_ties);
+  if (!data.heldout.empty()) {
+    const std::string held = (fs::path(cfg.output_dir) / "heldout.jsonl").string();
+    write_jsonl_preferences(held, data.heldout);
+    std::cerr << "data: " << data.heldout.size() << " held-out records -> " << held << "\n";
+  }
   const double data_s = wall_seconds() - t;
   std::cerr << "data: " << data.description << " (" << format_duration(data_s) << ")\n";
   // The model side: a native preset or model=hf (its tokenizer, chat template and weights).
@@ -141,6 +150,10 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   std::vector<MetricSink*> sinks = {&console, &jsonl};
   if (sr.sink) sinks.push_back(sr.sink.get());
   FanoutSink sink(sinks);
+  if (!data.counts.empty()) {  // what the data selection kept and dropped, as step-0 metrics
+    jsonl.log(0, data.counts);
+    if (sr.sink) sr.sink->log(0, data.counts);
+  }
 
   // SFT (cached).
   SftOutcome sft = sft_stage(cfg, rm, sft_records, sink);

@@ -38,17 +38,17 @@ DataSource read_data(const YAML::Node& root, const Origins& origins) {
   probe.choice("source", d.source, names);
   if (d.source == "synthfeedback") {
     d.synth = read_section<synth::SynthConfig>(root, "data", origins);
-  } else if (d.source == "jsonl") {
-    d.path = read_section<JsonlDataConfig>(root, "data", origins).path;
   } else {
-    d.path = read_section<UltraFeedbackDataConfig>(root, "data", origins).path;
+    d.file = read_section<FileDataConfig>(root, "data", origins);
   }
   return d;
 }
 
 }  // namespace
 
-std::vector<std::string> data_source_names() { return {"synthfeedback", "jsonl", "ultrafeedback"}; }
+std::vector<std::string> data_source_names() {
+  return {"synthfeedback", "jsonl", "ultrafeedback", "ultrafeedback_binarized"};
+}
 
 const std::vector<std::string>& run_config_keys() {
   static const std::vector<std::string> keys = {"seed",    "device",     "output_dir", "cache_dir",
@@ -146,9 +146,11 @@ YAML::Node run_config_schema(const YAML::Node& merged) {
   std::string source = "synthfeedback";
   if (auto data = map_child(merged, "data"); data && data->IsMap())
     if (auto s = map_child(*data, "source"); s && s->IsScalar()) source = s->Scalar();
-  if (source == "jsonl") d["data"] = with_defaults(none, JsonlDataConfig{});
-  else if (source == "ultrafeedback") d["data"] = with_defaults(none, UltraFeedbackDataConfig{});
-  else if (source == "synthfeedback") {
+  if (source == "jsonl" || source == "ultrafeedback" || source == "ultrafeedback_binarized") {
+    FileDataConfig f;
+    f.source = source;
+    d["data"] = with_defaults(none, f);
+  } else if (source == "synthfeedback") {
     d["data"] = with_defaults(none, synth::SynthConfig{}, {"cache_dir"});
     d["data"]["cache_dir"] = "${cache_dir}/data";
   }

@@ -30,6 +30,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/data/loaders.h"
 #include "core/config/compose.h"
 #include "engine/collate.h"
 #include "engine/generate.h"
@@ -47,10 +48,10 @@ namespace swepo::pipeline {
 struct DataSource {
   std::string source = "synthfeedback";
   synth::SynthConfig synth;  // source == synthfeedback
-  std::string path;          // source == jsonl | ultrafeedback
+  FileDataConfig file;       // source == jsonl | ultrafeedback | ultrafeedback_binarized
   bool is_synth() const { return source == "synthfeedback"; }
 };
-std::vector<std::string> data_source_names();  // synthfeedback, jsonl, ultrafeedback
+std::vector<std::string> data_source_names();  // synthfeedback, jsonl, ultrafeedback, ultrafeedback_binarized
 
 // What the SFT stage trains on.
 //   auto   native presets: the data source's SFT corpus (SynthFeedback's demonstrations, or each

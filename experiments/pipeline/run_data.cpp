@@ -46,7 +46,7 @@ std::vector<SftRecord> load_chat_sft(const std::string& path, const std::string&
   return out;
 }
 
-RunData load_run_data(const DataSource& d) {
+RunData load_run_data(const DataSource& d, int min_k, bool drop_equal_scores) {
   RunData out;
   if (d.is_synth()) {
     synth::SynthData s = synth::load_or_build_synth_data(d.synth);
@@ -57,11 +57,23 @@ RunData load_run_data(const DataSource& d) {
     out.synth = std::move(s);
     return out;
   }
-  out.pref = d.source == "jsonl" ? load_jsonl_preferences(d.path) : load_ultrafeedback(d.path);
-  if (out.pref.empty()) throw UserError("config key 'data.path': " + d.path + " holds no records");
+  SelectedRecords sel = select_records(load_file_records(d.file), d.file.select, min_k, drop_equal_scores);
+  if (sel.train.empty())
+    throw UserError("config key 'data.path': " + d.file.path + " leaves no record to train on (" + sel.summary() + ")");
+  out.selection = sel.summary();
+  out.pref = std::move(sel.train);
+  out.heldout = std::move(sel.heldout);
   out.sft = sft_from_best_responses(out.pref);
-  out.description = d.source + " " + d.path + ": " + std::to_string(out.pref.size()) +
-                    " preference prompts (SFT on the best-scored responses)";
+  out.counts = {{"data/read", static_cast<double>(sel.read)},
+                {"data/train", static_cast<double>(out.pref.size())},
+                {"data/heldout", static_cast<double>(out.heldout.size())},
+                {"data/dropped_empty_responses", static_cast<double>(sel.empty_responses)},
+                {"data/dropped_unscored_responses", static_cast<double>(sel.unscored)},
+                {"data/dropped_too_few", static_cast<double>(sel.too_few)},
+                {"data/dropped_equal_scores", static_cast<double>(sel.equal_scores)},
+                {"data/over_max_records", static_cast<double>(sel.over_max)}};
+  out.description = d.source + " " + d.file.path + ": " + std::to_string(out.pref.size()) +
+                    " preference prompts (SFT on the best-scored responses); " + out.selection;
   return out;
 }
 

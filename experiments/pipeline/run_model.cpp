@@ -62,7 +62,7 @@ RunModel open_run_model(const RunConfig& cfg) {
     throw UserError("config key 'model.path': '" + dir + "' is not a directory");
   if (cfg.data.is_synth())
     throw UserError("data=synthfeedback evaluates by generation with the byte-level presets; with model=hf "
-                    "use data=jsonl or data=ultrafeedback (data.path=...)");
+                    "use data=jsonl, data=ultrafeedback or data=ultrafeedback_binarized (data.path=...)");
   rm.hf = true;
   const ChatTemplateInfo info = read_chat_template_info(dir);
   try {

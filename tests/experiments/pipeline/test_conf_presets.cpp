@@ -41,8 +41,8 @@ YAML::Node group_defaults(const std::string& group, const YAML::Node& preset) {
   if (group == "eval") return defaults_of<synth::EvalConfig>();
   if (group == "data") {
     const std::string source = preset["source"] ? preset["source"].as<std::string>() : "synthfeedback";
-    if (source == "jsonl") return defaults_of<JsonlDataConfig>();
-    if (source == "ultrafeedback") return defaults_of<UltraFeedbackDataConfig>();
+    if (source == "jsonl" || source == "ultrafeedback" || source == "ultrafeedback_binarized")
+      return defaults_of<FileDataConfig>();
     return defaults_of<synth::SynthConfig>();
   }
   if (group == "loss") {
@@ -87,7 +87,7 @@ TEST(ConfPresets, EveryGroupHasPresets) {
 TEST(ConfPresets, EachComposesAndResolves) {
   for (const auto& [group, option] : presets()) {
     std::vector<std::string> overrides = {group + "=" + option};
-    if (option == "jsonl" || option == "ultrafeedback") overrides.push_back("data.path=/dev/null");
+    if (option == "jsonl" || option == "ultrafeedback" || option == "ultrafeedback_binarized") overrides.push_back("data.path=/dev/null");
     EXPECT_NO_THROW(resolve_run(kConf, overrides)) << group << "/" << option;
   }
 }
