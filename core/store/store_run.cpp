@@ -23,6 +23,19 @@ const char* kArtifactUpsert =
     "INSERT INTO artifacts (run_id, kind, path, sha256) VALUES (?, ?, ?, NULLIF(?, '')) "
     "ON CONFLICT (run_id, kind, path) DO UPDATE SET sha256 = excluded.sha256";
 
+// Upserts eval rows on the evals table's key (run_id, suite, metric, decoding), inside the caller's
+// transaction: run_finish and run_put_evals.
+void put_evals(Db& db, int64_t id, const std::vector<EvalRow>& evals) {
+  Stmt e(db, "INSERT INTO evals (run_id, suite, metric, value, stderr, n, decoding) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, suite, metric, decoding) DO UPDATE SET "
+             "value = excluded.value, stderr = excluded.stderr, n = excluded.n");
+  for (const auto& r : evals) {
+    e.reset();
+    e.bind(1, id).bind(2, r.suite).bind(3, r.metric).bind(4, r.value).bind(5, r.stderr_);
+    e.bind(6, r.n).bind(7, r.decoding).run();
+  }
+}
+
 void clear_results(Db& db, int64_t id, bool keep_metrics = false) {
   for (const char* table : {"metrics", "evals", "artifacts"}) {
     if (keep_metrics && std::string(table) == "metrics") continue;
@@ -204,14 +217,7 @@ void run_finish(Store& store, int64_t id, const std::vector<EvalRow>& evals,
   if (st != kRunRunning)
     throw StoreError("cannot finish run " + std::to_string(id) + ": its status is " + st +
                      ", not RUNNING");
-  Stmt e(db, "INSERT INTO evals (run_id, suite, metric, value, stderr, n, decoding) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, suite, metric, decoding) DO UPDATE SET "
-             "value = excluded.value, stderr = excluded.stderr, n = excluded.n");
-  for (const auto& r : evals) {
-    e.reset();
-    e.bind(1, id).bind(2, r.suite).bind(3, r.metric).bind(4, r.value).bind(5, r.stderr_);
-    e.bind(6, r.n).bind(7, r.decoding).run();
-  }
+  put_evals(db, id, evals);
   Stmt a(db, kArtifactUpsert);
   for (const auto& r : artifacts) {
     a.reset();
@@ -256,6 +262,14 @@ void run_add_artifacts(Store& store, int64_t id, const std::vector<ArtifactRow>&
     a.reset();
     a.bind(1, id).bind(2, r.kind).bind(3, r.path).bind(4, r.sha256).run();
   }
+  txn.commit();
+}
+
+void run_put_evals(Store& store, int64_t id, const std::vector<EvalRow>& evals) {
+  Db& db = store.db();
+  WriteTxn txn(db);
+  status_of(db, id);  // StoreError naming an unknown run; any status is fine
+  put_evals(db, id, evals);
   txn.commit();
 }
 

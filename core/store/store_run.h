@@ -88,4 +88,8 @@ bool run_kill(Store& store, int64_t id, const std::string& reason);
 // Adds artifact rows (an upsert) to a run in any state, e.g. the runner's log files.
 void run_add_artifacts(Store& store, int64_t id, const std::vector<ArtifactRow>& artifacts);
 
+// Upserts eval rows (key: suite, metric, decoding) into a run in any state, in one transaction, e.g.
+// the verdicts `swepo import-eval` reads back. StoreError for an unknown run.
+void run_put_evals(Store& store, int64_t id, const std::vector<EvalRow>& evals);
+
 }  // namespace swepo

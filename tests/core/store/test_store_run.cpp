@@ -170,5 +170,37 @@ TEST_P(StoreRun, MetricsWriterBatchesAndSummarises) {
   EXPECT_EQ(store.run_metric_history(id, "loss").at(1), (std::pair<int64_t, double>{1, 1.0}));
 }
 
+TEST_P(StoreRun, PutEvalsUpsertsIntoARunInAnyState) {
+  test::TempStore t(GetParam(), "put_evals");
+  Store store(t.path);
+  int64_t id = run_register(store, spec("h", 0));
+  // A SCHEDULED run takes evals too (import-eval does not care about the status).
+  run_put_evals(store, id, {{"alpaca", "wr", 40.0, 2.5, 3, "greedy,seed=0"}});
+  run_start(store, id, {});
+  run_finish(store, id, {{"alpaca", "wr", 41.0, 2.0, 3, "greedy,seed=0"}, {"arena", "wr", 10.0, std::nullopt, 3, "avg"}});
+  // Upsert on (suite, metric, decoding): the first row replaced (stderr cleared), one row added.
+  run_put_evals(store, id, {{"alpaca", "wr", 50.0, std::nullopt, 4, "greedy,seed=0"},
+                            {"alpaca", "wr", 60.0, 1.0, 4, "t=0.2,seed=1"}});
+  run_put_evals(store, id, {{"alpaca", "wr", 50.0, std::nullopt, 4, "greedy,seed=0"}});  // again: no duplicate
+  auto ev = store.run_evals(id);  // ordered by suite, metric, decoding
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_EQ(ev[0].decoding, "greedy,seed=0");
+  EXPECT_DOUBLE_EQ(ev[0].value, 50.0);
+  EXPECT_FALSE(ev[0].stderr_.has_value());
+  EXPECT_EQ(ev[0].n, 4);
+  EXPECT_EQ(ev[1].decoding, "t=0.2,seed=1");
+  EXPECT_DOUBLE_EQ(*ev[1].stderr_, 1.0);
+  EXPECT_EQ(ev[2].suite, "arena");
+  EXPECT_EQ(store.run_get(id)->status, kRunFinished);
+  run_put_evals(store, id, {});  // nothing to write is fine
+  try {
+    run_put_evals(store, 999, {{"alpaca", "wr", 1.0, std::nullopt, std::nullopt, "avg"}});
+    FAIL() << "an unknown run must throw";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("no run with id 999"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(store.run_evals(999).size(), 0u);
+}
+
 }  // namespace
 }  // namespace swepo
