@@ -20,6 +20,8 @@ const std::vector<Command>& commands() {
       {"tokenize", "token ids of JSONL text with a Hugging Face tokenizer directory (JSONL out)", cmd_tokenize},
       {"score",    "log-probs of responses under a Hugging Face model: JSONL groups in, {logps, lengths} lines out", cmd_score},
       {"export",   "a swepo checkpoint (or HF dir) as a Hugging Face model directory (safetensors shards)", cmd_export},
+      {"generate", "answers to AlpacaEval 2 / Arena-Hard / MT-Bench questions in their own file schemas", cmd_generate},
+      {"import-eval", "the official judges' verdicts on a run's generated answers into the store as its evals", cmd_import_eval},
   };
   return table;
 }

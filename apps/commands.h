@@ -33,5 +33,7 @@ int cmd_store(const Args& args);       // store copy | checksum
 int cmd_tokenize(const Args& args);
 int cmd_score(const Args& args);   // log-probs of responses under an HF model (JSONL)
 int cmd_export(const Args& args);  // a checkpoint as a Hugging Face model directory
+int cmd_generate(const Args& args);     // answers to AlpacaEval / Arena-Hard / MT-Bench questions (their schemas)
+int cmd_import_eval(const Args& args);  // the official judges' verdicts into the store as a run's evals
 
 }  // namespace swepo::cli

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "core/text/chat_template.h"
 #include "core/text/tokenizer.h"
 
 namespace swepo {
@@ -42,6 +43,34 @@ class ChatRowTokenizer final : public Tokenizer {
   std::unique_ptr<Tokenizer> base_;
   std::string template_;
   int64_t bos_ = -1, eos_ = -1, pad_ = 0;
+};
+
+// Generation with a chat model (`swepo generate`): the rows of ChatRowTokenizer, but decoding
+// stops at the template's end-of-turn token, the first special token of
+// format_response(template, [{user, "x"}], "") (<|im_end|>, <|eot_id|>, </s>); with template none,
+// at the tokenizer's EOS. UserError when the template's end of turn holds no special token.
+class ChatGenerationTokenizer final : public Tokenizer {
+ public:
+  ChatGenerationTokenizer(std::unique_ptr<Tokenizer> base, const std::string& chat_template,
+                          const ChatTokens& tokens);
+  std::vector<int64_t> encode(const std::string& text) const override { return rows_.encode(text); }
+  std::string decode(const std::vector<int64_t>& ids) const override { return rows_.decode(ids); }
+  int64_t vocab_size() const override { return rows_.vocab_size(); }
+  int64_t bos_id() const override { return rows_.bos_id(); }
+  int64_t eos_id() const override { return stop_; }
+  int64_t pad_id() const override { return rows_.pad_id(); }
+  int64_t sep_id() const override { return -1; }
+  std::string name() const override { return rows_.name(); }
+  std::string fingerprint() const override { return rows_.fingerprint() + "|stop:" + std::to_string(stop_); }
+  std::optional<int64_t> token_to_id(const std::string& t) const override { return rows_.token_to_id(t); }
+  std::string id_to_token(int64_t id) const override { return rows_.id_to_token(id); }
+  bool is_special_id(int64_t id) const override { return rows_.is_special_id(id); }
+
+  const ChatRowTokenizer& rows() const { return rows_; }
+
+ private:
+  ChatRowTokenizer rows_;
+  int64_t stop_ = -1;
 };
 
 }  // namespace swepo

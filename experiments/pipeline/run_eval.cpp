@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/benchmarks/benchmark_files.h"
 #include "engine/generate.h"
 #include "engine/rng.h"
 
@@ -40,7 +41,7 @@ std::string decoding_label(double temperature) {
 }
 
 std::string decoding_label(double temperature, int seed) {
-  return fmt::format("{},seed={}", decoding_label(temperature), seed);
+  return benchmarks::decoding_label(temperature, seed);  // the label import-eval writes too
 }
 
 synth::EvalReport eval_stage(Transformer& model, const Tokenizer& tok, const synth::SynthData& data,

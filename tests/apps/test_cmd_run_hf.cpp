@@ -41,12 +41,16 @@ struct Result {
   std::string err;
 };
 
-Result swepo_run(const std::string& dir, const std::string& args) {
-  const std::string conf = std::string(SWEPO_SOURCE_DIR) + "/experiments/conf";
-  const std::string cmd = "cd '" + dir + "' && SWEPO_THREADS=1 '" + std::string(SWEPO_EXE) + "' run --conf '" +
-                          conf + "' " + args + " > out.txt 2> err.txt";
+// `swepo ARGS` in `dir`: its exit code and stdout + stderr.
+Result swepo_cmd(const std::string& dir, const std::string& args) {
+  const std::string cmd = "cd '" + dir + "' && SWEPO_THREADS=1 '" + std::string(SWEPO_EXE) + "' " + args +
+                          " > out.txt 2> err.txt";
   const int status = std::system(cmd.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir + "/out.txt") + slurp(dir + "/err.txt")};
+}
+
+Result swepo_run(const std::string& dir, const std::string& args) {
+  return swepo_cmd(dir, "run --conf '" + std::string(SWEPO_SOURCE_DIR) + "/experiments/conf' " + args);
 }
 
 // GPT-2's byte -> printable symbol map (the ByteLevel alphabet), as UTF-8 strings.
@@ -264,6 +268,149 @@ TEST_F(RunHf, BadModelSettingsExitTwoNamingTheKeyOrFile) {
   auto runs = store.runs_list({});
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].status, kRunFailed);
+}
+
+// The paper's protocol on a real model, end to end on CPU (issue: UltraFeedback in, benchmark
+// answers out, judge verdicts back): two preference runs (DPO, Swepo) from the tiny checkpoint on
+// raw UltraFeedback records recorded in a store; `swepo generate` writes each run's AlpacaEval,
+// Arena-Hard and MT-Bench answers in their schemas and records them; synthetic judge files in the
+// judges' schemas (verdicts chosen here) go back through `swepo import-eval`; `swepo report` on a
+// table file reads the imported metrics, checked against values worked out by hand.
+TEST_F(RunHf, UltraFeedbackToAnswersToVerdictsToReport) {
+  const std::string db = root_ + "/chain.db";
+  {  // openbmb/UltraFeedback raw records, 4 completions each; one with an empty completion
+    std::ofstream f(root_ + "/uf.jsonl");
+    for (int i = 0; i < 8; ++i) {
+      json comps = json::array();
+      const char* resp[] = {"b7q", "qb7", "7bq!", i == 3 ? "" : "no"};
+      for (int k = 0; k < 4; ++k)
+        comps.push_back({{"model", "m" + std::to_string(k)}, {"response", resp[k]},
+                         {"overall_score", 8.0 - 2 * k + (i % 2)}, {"fine-grained_score", 4.0 - k}});
+      f << json{{"source", "evol"}, {"instruction", "sort q7b " + std::to_string(i)}, {"completions", comps}}.dump()
+        << "\n";
+    }
+  }
+  const std::string data = " data.path=" + root_ + "/uf.jsonl data.score=fine-grained_score";
+  for (const char* loss : {"dpo", "swepo"}) {
+    std::string args = common();
+    args.replace(args.find("output_dir="), std::string::npos, "output_dir=" + root_ + "/out_" + loss);
+    args.replace(args.find("data=jsonl"), std::string("data=jsonl").size(), "data=ultrafeedback");
+    args.replace(args.find("loss=swepo"), std::string("loss=swepo").size(), std::string("loss=") + loss);
+    args += data + " --db " + db;
+    Result r = swepo_run(root_, args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("dropped 1 empty and 0 unscored responses"), std::string::npos) << r.err;
+  }
+  // Question files in each benchmark's schema.
+  hftest::write_text(root_ + "/alpaca_eval.json",
+                     json::array({{{"instruction", "sort q7b"}, {"output", "b7q"}, {"generator", "gpt4_1106_preview"},
+                                   {"dataset", "helpful_base"}},
+                                  {{"instruction", "reverse abc"}, {"output", "cba"}, {"generator", "gpt4_1106_preview"},
+                                   {"dataset", "koala"}}})
+                         .dump());
+  hftest::write_text(root_ + "/arena.jsonl",
+                     json{{"question_id", "328c149ed45a41c0b9d6f14659e63599"}, {"category", "arena-hard-v0.1"},
+                          {"cluster", "c"}, {"turns", {{{"content", "upper xy"}}}}}.dump() + "\n" +
+                         json{{"question_id", "7b2e0f1a9c3d4e5f8a6b7c8d9e0f1a2b"}, {"category", "arena-hard-v0.1"},
+                              {"cluster", "c"}, {"turns", {{{"content", "count aaa"}}}}}.dump() + "\n");
+  hftest::write_text(root_ + "/mt.jsonl",
+                     json{{"question_id", 81}, {"category", "writing"}, {"turns", {"sort q7b", "now reverse it"}}}.dump() +
+                         "\n" + json{{"question_id", 82}, {"category", "math"}, {"turns", {"upper xy", "and abc"}}}.dump() +
+                         "\n");
+  Store store(db);
+  auto runs = store.runs_list({});
+  ASSERT_EQ(runs.size(), 2u);
+  double alpaca_pref = 2.0;  // run 1: the model wins both; run 2: one win, one loss
+  for (const auto& run : runs) {
+    const std::string id = std::to_string(run.id);
+    EXPECT_EQ(run.status, kRunFinished);
+    for (const auto& [bench, file] : std::vector<std::pair<std::string, std::string>>{
+             {"alpaca_eval", "alpaca_eval.json"}, {"arena_hard", "arena.jsonl"}, {"mt_bench", "mt.jsonl"}}) {
+      Result g = swepo_cmd(root_, "generate --db " + db + " --run " + id + " --benchmark " + bench + " --questions " +
+                                      root_ + "/" + file + " --max-new-tokens 6 --decoding greedy");
+      ASSERT_EQ(g.code, 0) << g.err;
+    }
+    std::string alpaca, arena, mt, gen_meta;
+    for (const auto& a : store.run_artifacts(run.id)) {
+      if (a.kind == "answers/alpaca_eval/greedy,seed=0") alpaca = a.path;
+      if (a.kind == "answers/arena_hard/greedy,seed=0") arena = a.path;
+      if (a.kind == "answers/mt_bench/greedy,seed=0") mt = a.path;
+      if (a.kind == "generation/mt_bench/greedy,seed=0") gen_meta = a.path;
+    }
+    ASSERT_FALSE(alpaca.empty() || arena.empty() || mt.empty() || gen_meta.empty());
+    const json meta = json::parse(slurp(gen_meta));
+    EXPECT_EQ(meta["chat_template"], "chatml");
+    EXPECT_EQ(meta["stop_token"], "<|im_end|>");
+    EXPECT_EQ(meta["max_new_tokens"], 6);
+    EXPECT_EQ(fs::path(arena).filename().string(), "swepo-run" + id + ".jsonl");
+    // AlpacaEval annotations: output_1 the baseline, output_2 the model's answer.
+    const json outputs = json::parse(slurp(alpaca));
+    ASSERT_EQ(outputs.size(), 2u);
+    EXPECT_EQ(outputs[0]["generator"], "swepo-run" + id);
+    json ann = json::array();
+    for (size_t i = 0; i < outputs.size(); ++i)
+      ann.push_back({{"instruction", outputs[i]["instruction"]}, {"output_1", "baseline " + std::to_string(i)},
+                     {"generator_1", "gpt4_1106_preview"}, {"output_2", outputs[i]["output"]},
+                     {"generator_2", outputs[i]["generator"]}, {"annotator", "weighted_alpaca_eval_gpt4_turbo"},
+                     {"preference", i == 0 ? 2.0 : alpaca_pref}});
+    hftest::write_text(root_ + "/ann" + id + ".json", ann.dump());
+    // Arena-Hard judgments: game 1 has the baseline as A, game 2 the model as A.
+    std::string judg;
+    std::istringstream arena_lines(slurp(arena));
+    for (std::string line; std::getline(arena_lines, line);) {
+      const json a = json::parse(line);
+      judg += json{{"question_id", a["question_id"]}, {"model", a["model_id"]}, {"judge", "gpt-4-1106-preview"},
+                   {"games", {{{"user_prompt", "..."}, {"judgment", "..."}, {"score", "B>A"}},
+                              {{"user_prompt", "..."}, {"judgment", "..."}, {"score", "A>B"}}}}}.dump() + "\n";
+    }
+    hftest::write_text(root_ + "/arena_judgment" + id + ".jsonl", judg);
+    // MT-Bench single grading: scores 8 / 6 on turn 1, 4 / 2 on turn 2.
+    std::string grades;
+    for (int q : {81, 82})
+      for (int turn : {1, 2})
+        grades += json{{"question_id", q}, {"model", "swepo-run" + id}, {"judge", {"gpt-4", "single-v1"}},
+                       {"user_prompt", "..."}, {"judgment", "Rating: [[x]]"},
+                       {"score", (turn == 1 ? 8.0 : 4.0) - (q - 81) * 2.0}, {"turn", turn}, {"tstamp", 1.0}}.dump() +
+                  "\n";
+    hftest::write_text(root_ + "/mt_judgment" + id + ".jsonl", grades);
+    for (const auto& [bench, file] : std::vector<std::pair<std::string, std::string>>{
+             {"alpaca_eval", "ann" + id + ".json"}, {"arena_hard", "arena_judgment" + id + ".jsonl"},
+             {"mt_bench", "mt_judgment" + id + ".jsonl"}}) {
+      Result im = swepo_cmd(root_, "import-eval --db " + db + " --run " + id + " --benchmark " + bench + " --file " +
+                                       root_ + "/" + file + " --decoding greedy");
+      ASSERT_EQ(im.code, 0) << im.err;
+    }
+    alpaca_pref = 1.0;
+  }
+  // The report reads the imported metrics as it reads SynthFeedback's.
+  hftest::write_text(root_ + "/table.yaml",
+                     "title: chain\ndecoding: avg\nprecision: 2\ncolumns:\n"
+                     "  - {label: WR, metric: alpaca.wr}\n  - {label: Arena, metric: arena.wr}\n"
+                     "  - {label: MT, metric: mtbench.score}\n  - {label: MT2, metric: mtbench.turn2}\n"
+                     "rows:\n  - {label: DPO, where: {loss.name: dpo}}\n  - {label: Swepo, where: {loss.name: swepo}}\n");
+  Result rep = swepo_cmd(root_, "report --db " + db + " " + root_ + "/table.yaml --format csv");
+  ASSERT_EQ(rep.code, 0) << rep.err;
+  // DPO: WR 100 (both wins); Swepo: 50. Arena: a win in each game order = 2 battles won of 2: 100.
+  // MT-Bench: mean of 8, 4, 6, 2 = 5; turn 2: mean of 4, 2 = 3.
+  // Columns: mean, std (one seed: empty), n.
+  EXPECT_NE(rep.err.find("DPO,100.00,,1,100.00,,1,5.00,,1,3.00,,1"), std::string::npos) << rep.err;
+  EXPECT_NE(rep.err.find("Swepo,50.00,,1,100.00,,1,5.00,,1,3.00,,1"), std::string::npos) << rep.err;
+
+  // --model DIR without a store: two sampled seeds, each its own directory; a malformed question
+  // file exits 2 naming FILE:LINE; an unknown benchmark names the valid ones.
+  Result g = swepo_cmd(root_, "generate --model " + model_ + " --benchmark mt_bench --questions " + root_ +
+                                  "/mt.jsonl --out " + root_ + "/ans --decoding t0.5 --seeds 2 --max-new-tokens 4 --chat-template chatml");
+  ASSERT_EQ(g.code, 0) << g.err;
+  EXPECT_TRUE(fs::exists(root_ + "/ans/t0.5-seed0/model_answer/base.jsonl")) << g.err;
+  EXPECT_TRUE(fs::exists(root_ + "/ans/t0.5-seed1/generation.json")) << g.err;
+  hftest::write_text(root_ + "/bad.jsonl", slurp(root_ + "/mt.jsonl") + "{\"question_id\": 83}\n");
+  g = swepo_cmd(root_, "generate --model " + model_ + " --benchmark mt_bench --questions " + root_ +
+                           "/bad.jsonl --out " + root_ + "/ans2");
+  EXPECT_EQ(g.code, 2) << g.err;
+  EXPECT_NE(g.err.find("bad.jsonl:3"), std::string::npos) << g.err;
+  g = swepo_cmd(root_, "generate --model " + model_ + " --benchmark mtbench --questions x --out y");
+  EXPECT_EQ(g.code, 2) << g.err;
+  EXPECT_NE(g.err.find("mt_bench"), std::string::npos) << g.err;
 }
 
 }  // namespace
