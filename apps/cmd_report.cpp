@@ -33,7 +33,7 @@ int cmd_report(const Args& args) {
   po::options_description desc(
       "swepo report --db PATH TABLE [--format md|csv|latex|json] [--out FILE] [--tables DIR]\n"
       "swepo report --db PATH --group-by KEY[,KEY] --metric SUITE.METRIC [--decoding D] [--where K=V]\n"
-      "Tables over the seeds of finished runs in the results store. TABLE: table1, table2, kablation\n"
+      "Tables over the seeds of finished runs in the results store. TABLE: table1, table2, kablation, table1_hf, ...\n"
       "(analysis/tables/<name>.yaml) or a table file's path");
   desc.add_options()("help,h", "show this help")(
       "db", po::value(&db)->default_value(db), "results store (SQLite)")(

@@ -21,7 +21,7 @@ int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const Conf
   std::string file, db = kStoreDefaultPath, conf = "experiments/conf", job_cmd, log_dir, launcher = "local";
   SweepRunOptions opt;
   SlurmOptions slurm;
-  std::vector<std::string> only;
+  std::vector<std::string> only, set;
   po::options_description opts("options");
   opts.add_options()
       ("help,h", "show this help")
@@ -29,6 +29,8 @@ int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const Conf
       ("only", po::value(&only)->multitoken(), "run only the jobs whose resolved param KEY equals VALUE "
                                                "(KEY=VALUE ..., e.g. model.name=tiny); the others are "
                                                "neither registered nor run this time")
+      ("set", po::value(&set)->multitoken(), "more base overrides of every job (KEY=VALUE ..., after the "
+                                             "file's `overrides`), e.g. model.path=/models/zephyr-sft")
       ("db", po::value(&db)->default_value(db), "results database: a path (SQLite) or "
                                                 "postgresql://user@host:port/dbname")
       ("launcher", po::value(&launcher)->default_value(launcher),
@@ -75,6 +77,7 @@ int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const Conf
 
   // Parse, expand, compose and validate everything before touching the database.
   SweepSpec spec = sweep_load(file, conf);
+  spec.overrides.insert(spec.overrides.end(), set.begin(), set.end());
   std::vector<SweepJob> jobs = sweep_expand(spec);
   std::vector<PlannedJob> planned = sweep_plan(spec, jobs, sweep_composer(conf, validate, schema));
   if (!only.empty()) planned = sweep_select(planned, only, file);

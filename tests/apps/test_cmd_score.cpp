@@ -131,9 +131,10 @@ void check_against_reference(const ht::Spec& s, const std::string& name, const s
       const double ref = reference_logp(s, w, g, k), got = a[i]["logps"][k].get<double>();
       EXPECT_LE(std::abs(got - ref), 1e-4 * std::abs(ref)) << "line " << i << " response " << k << ": " << got
                                                            << " vs reference " << ref;
-      // Batching several lines into one forward changes nothing beyond float rounding.
+      // Batching several lines into one forward changes nothing beyond float32 rounding: other GEMM
+      // shapes sum in another order, a few ulps of each token's log-prob (1e-6 was seen to fail by 1.1x).
       const double got3 = b[i]["logps"][k].get<double>();
-      EXPECT_LE(std::abs(got3 - got), 1e-6 * std::abs(ref)) << "line " << i << " response " << k;
+      EXPECT_LE(std::abs(got3 - got), 1e-5 * std::abs(ref)) << "line " << i << " response " << k;
     }
   }
 }

@@ -135,7 +135,7 @@ TEST(ReportSpec, BuiltinTablesParse) {
     const std::string m = e.what();
     EXPECT_HAS(m, "unknown table 'tabel1'");
     EXPECT_HAS(m, "did you mean 'table1'");
-    EXPECT_HAS(m, "kablation, quickstart, swepo_alpha, table1, table2");
+    EXPECT_HAS(m, "kablation, quickstart, swepo_alpha, table1, table1_hf, table2, table2_hf");
   }
   EXPECT_THROW(table_spec_find("no/such/file.yaml"), UserError);
 }

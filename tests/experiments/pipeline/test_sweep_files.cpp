@@ -49,6 +49,18 @@ TEST(SweepFiles, PaperSweepsHaveTheirJobCounts) {
   EXPECT_EQ(plan("paper_table2.yaml").size(), 12u);  // 2 methods x 6 seeds
   EXPECT_EQ(plan("k_ablation.yaml").size(), 12u);    // 2 methods x 2 K x 3 seeds
   EXPECT_EQ(plan("quickstart.yaml").size(), 4u);
+  // The real-model sweeps: Table 1's 8 rows x 3 seeds, Table 2's 2 methods x 6 seeds, on model=hf
+  // with Zephyr's hyperparameters and the authors' alpha for Swepo.
+  const auto t1 = plan("paper_table1_hf.yaml");
+  EXPECT_EQ(t1.size(), 24u);
+  EXPECT_EQ(plan("paper_table2_hf.yaml").size(), 12u);
+  for (const auto& j : t1) {
+    EXPECT_EQ(param(j, "model.name"), "hf");
+    EXPECT_EQ(param(j, "data.source"), "ultrafeedback");
+    EXPECT_EQ(param(j, "trainer.batch_size"), "128");
+    if (param(j, "loss.name") != "none") EXPECT_EQ(param(j, "loss.beta"), "0.01");
+    if (param(j, "loss.name") == "swepo") EXPECT_EQ(param(j, "loss.alpha"), "0.01");
+  }
 }
 
 TEST(SweepFiles, Table1CoversEveryRowOnBothPresets) {
