@@ -151,9 +151,19 @@ bool queue_empty(const std::string& id) {
   return q.out.find_first_not_of(" \n") == std::string::npos;
 }
 
+// What the cluster says about itself, for a failure message: the jobs, the node, the controller's
+// last log lines.
+std::string cluster_state() {
+  std::string log;
+  if (const char* conf = std::getenv("SLURM_CONF"))
+    log = test::sh("tail -25 " + std::filesystem::path(conf).parent_path().string() + "/slurmctld.log").out;
+  return "scontrol show job:\n" + test::sh("scontrol show job").out + "\nsinfo:\n" + test::sh("sinfo -N -l").out +
+         "\nslurmctld.log:\n" + log;
+}
+
 template <class F>
 void wait_or_fail(F pred, double seconds, const std::string& what) {
-  ASSERT_TRUE(test::wait_for(pred, seconds)) << "timed out waiting for " << what;
+  ASSERT_TRUE(test::wait_for(pred, seconds)) << "timed out waiting for " << what << "\n" << cluster_state();
 }
 
 TEST(SweepSlurmCluster, EveryJobFinishedExactlyOnceIntoPostgres) {
@@ -246,14 +256,20 @@ TEST(SweepSlurmCluster, ARequeuedTaskResumesFromItsCheckpoint) {
   ASSERT_EQ(r.code, 0) << r.out;
   wait_or_fail([&] { return store.run_get(run)->status == kRunKilled; }, 60, "the run KILLED at the requeue");
   EXPECT_NE(store.run_get(run)->error.find("checkpointed at step"), std::string::npos) << store.run_get(run)->error;
-  // Slurm holds a requeued job for 120 s (its BeginTime); release it whenever it is PENDING, and
-  // wait for what the store says (the run FINISHED by its second attempt), not for the queue's
-  // state, which passes through COMPLETING/REQUEUED and may not answer under load.
+  // Slurm holds a requeued job for 120 s (its BeginTime); release it once it is PENDING, and wait
+  // for what the store says (the run FINISHED by its second attempt), not for the queue's state,
+  // which passes through COMPLETING/REQUEUED and may not answer under load. Not sooner than 3 s
+  // after the requeue: the requeue revokes the job's credential with one-second granularity, and a
+  // relaunch within it is killed by slurmd ("Job credential revoked", JobLaunchFailure) - which is
+  // why Slurm holds requeued jobs at all.
+  const auto requeued = std::chrono::steady_clock::now();
   wait_or_fail(
       [&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // spare the controller
+        const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - requeued).count();
         std::string st = test::sh("squeue -h -j " + id + " -o %T").out;
-        if (st.find("PENDING") != std::string::npos) test::sh("scontrol update JobId=" + id + "_0 StartTime=now");
+        if (since > 3 && st.find("PENDING") != std::string::npos)
+          test::sh("scontrol update JobId=" + id + "_0 StartTime=now");
         return store.run_get(run)->status == kRunFinished;
       },
       150, "the requeued task to finish the run");
