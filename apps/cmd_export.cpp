@@ -14,6 +14,11 @@
 // The model is built in --dtype (auto: the base's torch_dtype, or model.dtype of the config when set,
 // float32 for a native preset), the weights are loaded into it (shapes checked), and it is exported
 // in --dtype (auto: the base's torch_dtype; float32 for a native preset).
+// --merge (LoRA, engine/lora.h): PATH is a LoRA run's checkpoint (its adapters' settings come from
+// the run's config.yaml, --config or found as above, `lora:` section) or a PEFT adapter directory
+// (adapter_config.json + adapter_model.safetensors; needs --base DIR, the model it adapts); the
+// adapters are merged into the base in float32 (W + alpha/r · B A) and the plain model exported.
+// A checkpoint with adapters or an adapter directory without --merge is an error (exit 2).
 // Errors (a missing or corrupt checkpoint, shapes that do not match, no config found) exit 2
 // naming the file.
 #include <torch/torch.h>
@@ -32,6 +37,7 @@
 #include "engine/checkpoint.h"
 #include "engine/hf_checkpoint.h"
 #include "engine/hf_config.h"
+#include "engine/lora.h"
 #include "engine/model.h"
 #include "engine/model_config.h"
 #include "engine/tokenizer.h"
@@ -105,6 +111,22 @@ ModelConfig read_run_model_config(const std::string& path) {
   }
 }
 
+// The `lora:` section of a LoRA run's config.yaml (defaults where absent).
+LoraConfig read_run_lora_config(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    throw UserError(path + ": not valid YAML (" + e.what() + ")");
+  }
+  if (!root.IsMap()) throw UserError(path + ": expected a swepo run's config.yaml");
+  try {
+    return read_fields<LoraConfig>(root["lora"] ? root["lora"] : YAML::Node(), "lora");
+  } catch (const UserError& e) {
+    throw UserError(path + ": " + e.what());
+  }
+}
+
 struct Source {
   ModelConfig cfg;           // the model to build (vocab resolved)
   std::string base_dir;      // the HF directory it came from ("" for a native preset)
@@ -152,9 +174,11 @@ Source resolve_source(const std::string& ckpt, const std::string& base, const st
 
 int cmd_export(const Args& args) {
   std::string ckpt, out, base, config, shard = "5GB", dtype = "auto";
+  bool merge = false;
   po::options_description desc(
-      "swepo export --checkpoint PATH --out DIR [--base DIR] [--config FILE] [--shard-size 5GB] [--dtype auto]\n"
-      "A swepo checkpoint (last.pt, an SFT model.pt) or an HF directory as a Hugging Face model directory");
+      "swepo export --checkpoint PATH --out DIR [--base DIR] [--config FILE] [--merge] [--shard-size 5GB] [--dtype auto]\n"
+      "A swepo checkpoint (last.pt, an SFT model.pt) or an HF directory as a Hugging Face model directory;\n"
+      "--merge: a LoRA run's checkpoint or a PEFT adapter directory (+ --base) merged into its base");
   desc.add_options()("help,h", "show this help")(
       "checkpoint", po::value(&ckpt), "swepo checkpoint file, or a Hugging Face model directory")(
       "out", po::value(&out), "output directory (replaced if it exists)")(
@@ -163,6 +187,9 @@ int cmd_export(const Args& args) {
       "config", po::value(&config),
       "the run's config.yaml (default: PATH's directory or the one above); its model: section "
       "defines the model, model.path its base")(
+      "merge", po::bool_switch(&merge),
+      "merge LoRA adapters into the base: PATH is a LoRA run's checkpoint (settings from its config.yaml's "
+      "lora: section) or a PEFT adapter directory (with --base DIR)")(
       "shard-size", po::value(&shard)->default_value(shard),
       "largest shard: 5GB, 500MB, 2GiB or bytes (one model.safetensors when everything fits)")(
       "dtype", po::value(&dtype)->default_value(dtype),
@@ -182,17 +209,39 @@ int cmd_export(const Args& args) {
 
   torch::NoGradGuard no_grad;
   Transformer model{nullptr};
-  if (fs::is_directory(ckpt)) {
+  const bool adapter_dir = fs::is_directory(ckpt) && fs::exists(fs::path(ckpt) / "adapter_config.json");
+  if (adapter_dir) {
+    if (!merge)
+      throw UserError("checkpoint '" + ckpt + "' is a PEFT adapter directory: pass --merge --base DIR (the Hugging "
+                      "Face model it adapts) to export the merged model");
+    if (base.empty())
+      throw UserError("--merge of the adapter directory '" + ckpt + "' needs --base DIR (the Hugging Face model it adapts)");
+    if (!fs::is_directory(base)) throw UserError("--base '" + base + "': not a directory");
+    model = load_hf_model(base, "float32", c10::kCPU);
+    load_peft_adapter(model, ckpt);
+    model = lora_merged(model);
+    opts.source_dir = base;
+  } else if (fs::is_directory(ckpt)) {
+    if (merge)
+      throw UserError("--merge: '" + ckpt + "' is not a PEFT adapter directory (no adapter_config.json) nor a LoRA "
+                      "run's checkpoint file");
     if (!fs::exists(fs::path(ckpt) / "config.json"))
       throw UserError("checkpoint '" + ckpt + "': a directory without config.json (expected a Hugging Face "
                       "model directory or a swepo checkpoint file)");
     model = load_hf_model(ckpt, dtype, c10::kCPU);
     opts.source_dir = base.empty() ? ckpt : base;
   } else {
+    const bool has_lora_tensors = checkpoint_has_lora(ckpt);
+    if (has_lora_tensors && !merge)
+      throw UserError("checkpoint '" + ckpt + "' holds LoRA adapters (trainer.peft: lora): pass --merge to export "
+                      "the base with the adapters merged (the run's <output_dir>/adapter is the PEFT adapter)");
+    if (merge && !has_lora_tensors)
+      throw UserError("--merge: checkpoint '" + ckpt + "' holds no LoRA adapters (export it without --merge)");
     const Source src = resolve_source(ckpt, base, config);
     std::string build = dtype;
     if (build == "auto") build = src.config_dtype;
     if (build == "auto") build = src.base_dir.empty() ? "float32" : hf_read_config(src.base_dir).torch_dtype;
+    if (merge) build = "float32";  // the merge's arithmetic; exported in --dtype
     ModelBuild mb;
     mb.dtype = scalar_of(build);
     mb.device = c10::kCPU;
@@ -200,7 +249,19 @@ int cmd_export(const Args& args) {
     ModelConfig cfg = src.cfg;
     cfg.dtype = build;
     model = Transformer(cfg, mb);
+    if (merge) {  // the adapters as the run added them (shapes from its lora: section)
+      std::string run_cfg = config;
+      if (run_cfg.empty()) {
+        try {
+          run_cfg = find_run_config(ckpt);
+        } catch (const UserError& e) {
+          throw UserError(std::string(e.what()) + " (--merge reads the lora: section of the run's config.yaml)");
+        }
+      }
+      add_lora(model, read_run_lora_config(run_cfg), 0);
+    }
     load_model_weights(ckpt, model);  // UserError naming the file on a missing tensor or shape
+    if (merge) model = lora_merged(model);
     opts.source_dir = src.base_dir;
   }
   export_hf_model(model, out, opts);

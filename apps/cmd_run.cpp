@@ -10,6 +10,8 @@
 // The sweep runner launches each job as `swepo run --db PATH --run-id ID [--conf DIR] overrides...`.
 // A recorded run that finds <output_dir>/checkpoint/last.pt resumes from it (a requeued or
 // relaunched job); SIGTERM / SIGUSR1 make it checkpoint, record the run KILLED and exit 128 + sig.
+// Data-parallel: under torchrun or srun (their environment) every process is one rank; outside
+// them trainer.nproc=N starts N local ranks of this same command (experiments/pipeline/launch.h).
 #include <iostream>
 
 #include <boost/program_options.hpp>
@@ -19,8 +21,11 @@
 #include "core/config/emit.h"
 #include "core/store/store.h"
 #include "core/util/error.h"
+#include "engine/distributed.h"
 #include "engine/stop_signal.h"
+#include "experiments/pipeline/launch.h"
 #include "experiments/pipeline/pipeline.h"
+#include "sweeps/sweep_process.h"
 
 namespace swepo::cli {
 
@@ -71,6 +76,15 @@ int cmd_run(const Args& args) {
   }
   // SIGTERM / SIGUSR1 (scancel, preemption, time limits): checkpoint, record KILLED, exit 128 + sig.
   install_stop_handlers();
+  // trainer.nproc = N > 1 outside torchrun/srun: this command again as N local ranks.
+  if (!multirun && !world_from_env().distributed()) {
+    const pipeline::ResolvedRun r = pipeline::resolve_run(o.conf_dir, o.overrides);
+    if (r.cfg.trainer.nproc > 1) {
+      std::vector<std::string> argv = {process_self_exe(), "run"};
+      argv.insert(argv.end(), args.begin(), args.end());
+      return pipeline::launch_local_ranks(argv, static_cast<int>(r.cfg.trainer.nproc), r.cfg.trainer.dist_timeout_s);
+    }
+  }
   try {
     if (multirun) return pipeline::run_multirun(o);
     pipeline::run_pipeline(o);

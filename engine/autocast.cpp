@@ -39,14 +39,17 @@ void set_cuda_autocast(bool enabled) {
 bool use_bf16_autocast(const std::string& precision, c10::Device device) {
   if (precision == "fp32") return false;
   if (precision == "auto") return device.is_cuda();
-  if (precision == "bf16") {
+  if (precision == "bf16") return device.is_cuda();  // CPU: bf16 storage, fp32 compute
+  if (precision == "bf16_autocast") {
     if (!device.is_cuda())
-      throw UserError("trainer.precision 'bf16' needs a CUDA device (device is " + device.str() +
-                      "); use 'auto' or 'fp32'");
+      throw UserError("trainer.precision 'bf16_autocast' needs a CUDA device (device is " + device.str() +
+                      "); use 'auto', 'fp32' or 'bf16' (bf16 storage of frozen weights)");
     return true;
   }
-  throw UserError("trainer.precision: unknown value '" + precision + "'; valid: auto, fp32, bf16");
+  throw UserError("trainer.precision: unknown value '" + precision + "'; valid: auto, fp32, bf16_autocast, bf16");
 }
+
+bool autocast_active() { return cuda_autocast_enabled(); }
 
 AutocastGuard::AutocastGuard(bool enabled) : enabled_(enabled) {
   if (!enabled_) return;

@@ -8,9 +8,12 @@
 
 namespace swepo {
 
-// Whether `precision` ("auto" | "fp32" | "bf16") means bf16 autocast on `device`: auto -> bf16 on
-// CUDA, fp32 on CPU; "bf16" on a CPU device is a UserError.
+// Whether `precision` means bf16 autocast on `device`: auto and bf16 -> autocast on CUDA, fp32
+// compute on CPU; bf16_autocast -> autocast (a UserError on a CPU device); fp32 -> never.
 bool use_bf16_autocast(const std::string& precision, c10::Device device);
+
+// Whether CUDA bf16 autocast is on now (activation checkpointing recomputes under the same state).
+bool autocast_active();
 
 // Enables CUDA bf16 autocast for its lifetime when `enabled` (no-op otherwise); restores the
 // previous state and clears the autocast weight cache on destruction. Use one per forward pass and

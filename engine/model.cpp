@@ -5,12 +5,16 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <tuple>
 
 #include "core/util/error.h"
+#include "engine/autocast.h"
+#include "engine/recompute.h"
 
 namespace swepo {
 
@@ -129,7 +133,38 @@ at::Tensor rope_inv_freq(const ModelConfig& c) {
 
 }  // namespace
 
+namespace {
+
+// x [..., in] · W [out, in]ᵀ in x's dtype, for a frozen W stored in a lower precision (bf16 base,
+// engine/lora.h): W is upcast at use in the forward and again in the backward, so autograd keeps
+// only the stored low-precision W, not an upcast copy per layer. No gradient for W.
+struct UpcastLinear : torch::autograd::Function<UpcastLinear> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w) {
+    ctx->save_for_backward({w});
+    return torch::linear(x, w.to(x.scalar_type()));  // [..., out]
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad) {
+    const at::Tensor w = ctx->get_saved_variables()[0];  // [out, in]
+    const at::Tensor& g = grad[0];                       // [..., out]
+    if (!g.defined()) return {at::Tensor(), at::Tensor()};
+    return {torch::matmul(g, w.to(g.scalar_type())), at::Tensor()};  // d x [..., in], none for W
+  }
+};
+
+// torch::linear(x, w, b) for weights of any stored dtype: under CUDA autocast as is (autocast
+// casts); a weight in another dtype than x is upcast at use (frozen: through UpcastLinear).
+at::Tensor linear_any(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  if (w.scalar_type() == x.scalar_type() || autocast_active()) return torch::linear(x, w, b);
+  const auto dt = x.scalar_type();
+  at::Tensor y = w.requires_grad() ? torch::linear(x, w.to(dt)) : UpcastLinear::apply(x, w);  // [..., out]
+  return b.defined() ? y + b.to(dt) : y;
+}
+
+}  // namespace
+
 // One pre-norm block: x + Attn(RMSNorm(x)), then x + MLP(RMSNorm(x)), MLP = down(silu(gate) * up).
+// Each projection goes through proj(): its weight, bias and optional adapter (model.h).
 struct TransformerBlockImpl : torch::nn::Module {
   TransformerBlockImpl(const ModelConfig& c, const torch::TensorOptions& o)
       : H(c.n_head), Hkv(model_kv_heads(c)), Dh(model_head_dim(c)), eps(c.norm_eps) {
@@ -159,9 +194,9 @@ struct TransformerBlockImpl : torch::nn::Module {
   std::tuple<at::Tensor, at::Tensor, at::Tensor> qkv(const at::Tensor& h, const at::Tensor& cos,
                                                      const at::Tensor& sin) {
     const int64_t N = h.size(0), T = h.size(1);
-    at::Tensor q = torch::linear(h, q_w, q_b).view({N, T, H, Dh});    // [N, T, H, Dh]
-    at::Tensor k = torch::linear(h, k_w, k_b).view({N, T, Hkv, Dh});  // [N, T, Hkv, Dh]
-    at::Tensor v = torch::linear(h, v_w, v_b).view({N, T, Hkv, Dh});  // [N, T, Hkv, Dh]
+    at::Tensor q = proj(kQ, h).view({N, T, H, Dh});    // [N, T, H, Dh]
+    at::Tensor k = proj(kK, h).view({N, T, Hkv, Dh});  // [N, T, Hkv, Dh]
+    at::Tensor v = proj(kV, h).view({N, T, Hkv, Dh});  // [N, T, Hkv, Dh]
     if (q_norm.defined()) {
       q = rms_norm(q, q_norm, eps);
       k = rms_norm(k, k_norm, eps);
@@ -173,7 +208,7 @@ struct TransformerBlockImpl : torch::nn::Module {
 
   at::Tensor mlp(const at::Tensor& y /*[..., D]*/) {
     at::Tensor h = rms_norm(y, post_norm, eps);                                           // [..., D]
-    return torch::linear(torch::silu(torch::linear(h, gate_w)) * torch::linear(h, up_w), down_w);  // [..., D]
+    return proj(kDown, torch::silu(proj(kGate, h)) * proj(kUp, h));                     // [..., D]
   }
 
   // x [N, T, D]; cos/sin [N|1, 1, T, Dh/2]; allowed [N|1, 1, T, S] or undefined (causal).
@@ -192,7 +227,7 @@ struct TransformerBlockImpl : torch::nn::Module {
     }
     at::Tensor a = attend(q, repeat_kv(k, H / Hkv), repeat_kv(v, H / Hkv), allowed);  // [N, H, T, Dh]
     a = a.transpose(1, 2).reshape({N, T, H * Dh});                                     // [N, T, H·Dh]
-    at::Tensor y = x + torch::linear(a, o_w, o_b);                                     // [N, T, D]
+    at::Tensor y = x + proj(kO, a);                                                    // [N, T, D]
     return y + mlp(y);                                                                 // [N, T, D]
   }
 
@@ -225,14 +260,43 @@ struct TransformerBlockImpl : torch::nn::Module {
     at::Tensor out = torch::zeros({L, H, Dh}, q.options());                     // [L, H, Dh]
     out = out.index_put({prompt_flat}, op.index({a.prompt_valid}));
     out = out.index_put({resp_flat}, orr.index({a.resp_valid}));
-    at::Tensor y = x + torch::linear(out.reshape({L, H * Dh}), o_w, o_b);       // [L, D]
+    at::Tensor y = x + proj(kO, out.reshape({L, H * Dh}));                      // [L, D]
     return y + mlp(y);                                                          // [L, D]
+  }
+
+  // The projections, in projection_names() order.
+  enum Proj { kQ, kK, kV, kO, kGate, kUp, kDown, kProjections };
+
+  // Projection p's weight [out, in] and bias ([out] or undefined).
+  std::pair<at::Tensor, at::Tensor> weight_bias(int p) const {
+    switch (p) {
+      case kQ: return {q_w, q_b};
+      case kK: return {k_w, k_b};
+      case kV: return {v_w, v_b};
+      case kO: return {o_w, o_b};
+      case kGate: return {gate_w, {}};
+      case kUp: return {up_w, {}};
+      default: return {down_w, {}};
+    }
+  }
+
+  // x [..., in] -> [..., out]: x Wᵀ + b, plus scale · dropout(x) Aᵀ Bᵀ when projection p has an
+  // adapter and adapters are on (model.h).
+  at::Tensor proj(int p, const at::Tensor& x) {
+    const auto [w, b] = weight_bias(p);
+    at::Tensor y = linear_any(x, w, b);  // [..., out]
+    const ProjectionAdapter& a = adapters[p];
+    if (!a.A.defined() || !adapters_on) return y;
+    at::Tensor h = a.dropout > 0 && is_training() ? torch::dropout(x, a.dropout, true) : x;  // [..., in]
+    return y + torch::linear(torch::linear(h, a.A), a.B) * a.scale;                        // [..., out]
   }
 
   int64_t H, Hkv, Dh;
   double eps;
   at::Tensor q_w, q_b, k_w, k_b, v_w, v_b, o_w, o_b, q_norm, k_norm;  // biases/norms may be undefined
   at::Tensor gate_w, up_w, down_w, in_norm, post_norm;
+  std::array<ProjectionAdapter, kProjections> adapters;  // A undefined: no adapter
+  bool adapters_on = true;
 };
 
 TransformerImpl::TransformerImpl(const ModelConfig& cfg, const ModelBuild& build) : cfg_(cfg) {
@@ -311,6 +375,10 @@ at::Tensor TransformerImpl::head(const at::Tensor& x) {
   return torch::linear(h, cfg_.tie_embeddings ? embed_w_ : head_w_);      // [N, T, V]
 }
 
+bool TransformerImpl::recompute_blocks() const {
+  return activation_checkpointing_ && is_training() && torch::GradMode::is_enabled();
+}
+
 at::Tensor TransformerImpl::forward(const at::Tensor& tokens, const at::Tensor& left_pad) {
   check_tokens(tokens, tokens.dim() == 2 ? tokens.size(1) : 0);
   const int64_t N = tokens.size(0), T = tokens.size(1);
@@ -332,7 +400,13 @@ at::Tensor TransformerImpl::forward(const at::Tensor& tokens, const at::Tensor& 
     sin = sin.view({1, 1, T, -1});
   }
   at::Tensor x = embed(tokens);  // [N, T, D]
-  for (auto& b : blocks_) x = b->forward(x, cos, sin, allowed, nullptr, nullptr, 0);
+  const bool recompute = recompute_blocks();
+  for (auto& b : blocks_) {
+    auto layer = [b, cos = cos, sin = sin, allowed](const at::Tensor& h) {  // by value: backward reruns it
+      return b->forward(h, cos, sin, allowed, nullptr, nullptr, 0);
+    };
+    x = recompute ? recompute_in_backward(layer, x, b->parameters()) : layer(x);  // [N, T, D]
+  }
   return head(x);  // [N, T, V]
 }
 
@@ -360,7 +434,13 @@ at::Tensor TransformerImpl::hidden_packed(const at::Tensor& tokens, const at::Te
   cos = cos.view({1, 1, L, -1});                                              // [1, 1, L, Dh/2]
   sin = sin.view({1, 1, L, -1});
   at::Tensor x = embed(tokens);                                               // [L, D]
-  for (auto& b : blocks_) x = b->forward_packed(x, cos, sin, a, prompt_flat, resp_flat);
+  const bool recompute = recompute_blocks();
+  for (auto& b : blocks_) {
+    auto layer = [b, cos = cos, sin = sin, a, prompt_flat, resp_flat](const at::Tensor& h) {
+      return b->forward_packed(h, cos, sin, a, prompt_flat, resp_flat);
+    };
+    x = recompute ? recompute_in_backward(layer, x, b->parameters()) : layer(x);  // [L, D]
+  }
   return x;  // [L, D]
 }
 
@@ -449,6 +529,84 @@ int64_t model_numel(const Transformer& model) {
 c10::Device model_device(const Transformer& model) {
   auto params = model->parameters(true);
   return params.empty() ? c10::Device(c10::kCPU) : params[0].device();
+}
+
+// ---- Projection adapters (model.h) -------------------------------------------------------------
+
+namespace {
+
+// Layer `layer`'s block (the module model.layers.{layer}).
+TransformerBlockImpl& block_of(const Transformer& model, int64_t layer) {
+  const int64_t L = model->config().n_layer;
+  if (layer < 0 || layer >= L)
+    throw UserError("adapter: layer " + std::to_string(layer) + " outside [0, " + std::to_string(L) + ")");
+  auto body = model->named_children()["model"];
+  auto layers = body->named_children()["layers"];
+  auto block = std::dynamic_pointer_cast<TransformerBlockImpl>(layers->named_children()[std::to_string(layer)]);
+  if (!block) throw std::logic_error("model.layers." + std::to_string(layer) + " is not a decoder layer");
+  return *block;
+}
+
+int projection_index(const std::string& proj) {
+  const auto& names = projection_names();
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == proj) return static_cast<int>(i);
+  std::string valid;
+  for (const auto& n : names) valid += (valid.empty() ? "" : ", ") + n;
+  throw UserError("unknown projection '" + proj + "'; valid: " + valid);
+}
+
+}  // namespace
+
+const std::vector<std::string>& projection_names() {
+  static const std::vector<std::string> names = {"q_proj", "k_proj", "v_proj", "o_proj",
+                                                 "gate_proj", "up_proj", "down_proj"};
+  return names;
+}
+
+std::string projection_path(const std::string& proj) {
+  return (projection_index(proj) < TransformerBlockImpl::kGate ? "self_attn." : "mlp.") + proj;
+}
+
+bool is_adapter_parameter(const std::string& name) {
+  return name.find(".lora_A.") != std::string::npos || name.find(".lora_B.") != std::string::npos;
+}
+
+std::pair<at::Tensor, at::Tensor> projection_weight(const Transformer& model, int64_t layer, const std::string& proj) {
+  return block_of(model, layer).weight_bias(projection_index(proj));
+}
+
+void attach_adapter(Transformer& model, int64_t layer, const std::string& proj, const ProjectionAdapter& a) {
+  TransformerBlockImpl& b = block_of(model, layer);
+  const int p = projection_index(proj);
+  const std::string where = "model.layers." + std::to_string(layer) + "." + projection_path(proj);
+  if (b.adapters[p].A.defined()) throw UserError("adapter: " + where + " has an adapter already");
+  const at::Tensor w = b.weight_bias(p).first;  // [out, in]
+  const int64_t out = w.size(0), in = w.size(1);
+  if (a.A.dim() != 2 || a.B.dim() != 2 || a.A.size(0) < 1 || a.A.size(1) != in || a.B.size(0) != out ||
+      a.B.size(1) != a.A.size(0)) {
+    std::ostringstream os;
+    os << "adapter for " << where << " [" << out << ", " << in << "]: expected A [r, " << in << "] and B ["
+       << out << ", r], got A " << a.A.sizes() << " and B " << a.B.sizes();
+    throw UserError(os.str());
+  }
+  ProjectionAdapter reg = a;
+  reg.A = register_nested(b, projection_path(proj) + ".lora_A.weight", a.A);  // [r, in]
+  reg.B = register_nested(b, projection_path(proj) + ".lora_B.weight", a.B);  // [out, r]
+  b.adapters[p] = reg;
+}
+
+const ProjectionAdapter* find_adapter(const Transformer& model, int64_t layer, const std::string& proj) {
+  const ProjectionAdapter& a = block_of(model, layer).adapters[projection_index(proj)];
+  return a.A.defined() ? &a : nullptr;
+}
+
+void set_adapters_enabled(Transformer& model, bool on) {
+  for (int64_t l = 0; l < model->config().n_layer; ++l) block_of(model, l).adapters_on = on;
+}
+
+bool adapters_enabled(const Transformer& model) {
+  return model->config().n_layer == 0 || block_of(model, 0).adapters_on;
 }
 
 }  // namespace swepo

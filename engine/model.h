@@ -39,6 +39,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -116,11 +117,18 @@ struct TransformerImpl : torch::nn::Module {
 
   const ModelConfig& config() const { return cfg_; }
 
+  // Activation checkpointing (trainer.activation_checkpointing): while on, a training forward with
+  // autograd enabled keeps only each decoder layer's input and recomputes the layer in the backward
+  // pass (engine/recompute.h); results and gradients are the plain path's. Off by default.
+  void set_activation_checkpointing(bool on) { activation_checkpointing_ = on; }
+  bool activation_checkpointing() const { return activation_checkpointing_; }
+
  private:
   at::Tensor embed(const at::Tensor& tokens);                      // [N, T] -> [N, T, D]
   at::Tensor head(const at::Tensor& x);                             // [N, T, D] -> [N, T, V]
   void check_tokens(const at::Tensor& tokens, int64_t end_slot) const;
   void check_window(int64_t span) const;  // UserError when span > sliding_window > 0
+  bool recompute_blocks() const;          // checkpointing on, training, autograd enabled
   // RoPE cos/sin [pos..., Dh/2] for int64 positions `pos` (on the model's device), float32 as
   // transformers computes them, cast to the parameter dtype.
   std::pair<at::Tensor, at::Tensor> rope(const at::Tensor& pos);
@@ -132,6 +140,7 @@ struct TransformerImpl : torch::nn::Module {
   at::Tensor head_w_;   // [V, D] parameter lm_head.weight; undefined when tie_embeddings
   at::Tensor inv_freq_;  // [Dh/2] float32 on the CPU (not a buffer): RoPE frequencies, scaled
   at::Tensor inv_freq_dev_;  // inv_freq_ on the device last used
+  bool activation_checkpointing_ = false;
 };
 TORCH_MODULE(Transformer);
 
@@ -147,5 +156,50 @@ int64_t model_numel(const Transformer& model);
 
 // The device of the model's parameters.
 c10::Device model_device(const Transformer& model);
+
+// ---- Projection adapters (LoRA: engine/lora.h builds on these) ---------------------------------
+// Each decoder layer has seven projections, by PEFT's module names: q_proj, k_proj, v_proj, o_proj
+// (under self_attn), gate_proj, up_proj, down_proj (under mlp). Projection p of layer l computes
+//   y = x Wᵀ + b                                          (no adapter, or adapters switched off)
+//   y = x Wᵀ + b + scale · dropout(x) Aᵀ Bᵀ               (an adapter attached, adapters on)
+// with A [r, in] and B [out, r] registered as parameters of the layer, named
+//   model.layers.{l}.self_attn.q_proj.lora_A.weight  [r, in]
+//   model.layers.{l}.self_attn.q_proj.lora_B.weight  [out, r]
+// (PEFT's saved names less the "base_model.model." prefix), so optimizers, checkpoints, activation
+// checkpointing and model_weights_hash see them as any parameter. Dropout acts in training mode only.
+// A weight stored in a lower precision than the activations (a frozen bf16 base, engine/lora.h
+// store_frozen_bf16) is upcast at use; a frozen one keeps only its bf16 copy for the backward pass.
+// clone_model copies the base only (a clone has no adapters).
+struct ProjectionAdapter {
+  at::Tensor A;          // [r, in]
+  at::Tensor B;          // [out, r]
+  double scale = 1.0;    // LoRA: alpha / r
+  double dropout = 0.0;  // probability, on the adapter's input
+};
+
+// q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj (the order of the layer's parameters).
+const std::vector<std::string>& projection_names();
+
+// "self_attn.q_proj", ..., "mlp.down_proj": projection `proj`'s path inside a layer; UserError for
+// a name not in projection_names().
+std::string projection_path(const std::string& proj);
+
+// True for an adapter's parameter name ("....lora_A.weight" / "....lora_B.weight").
+bool is_adapter_parameter(const std::string& name);
+
+// Projection `proj` of layer `layer`: its weight [out, in] and bias ([out] or undefined). The
+// tensors are the model's own (not copies).
+std::pair<at::Tensor, at::Tensor> projection_weight(const Transformer& model, int64_t layer, const std::string& proj);
+
+// Attaches `a` (A, B on the model's device, requires_grad as given) to projection `proj` of layer
+// `layer` and registers its parameters. UserError when one is attached already or a shape is wrong.
+void attach_adapter(Transformer& model, int64_t layer, const std::string& proj, const ProjectionAdapter& a);
+
+// The adapter of projection `proj` of layer `layer`, or nullptr.
+const ProjectionAdapter* find_adapter(const Transformer& model, int64_t layer, const std::string& proj);
+
+// Switches every attached adapter on or off (on when attached); the weights are untouched.
+void set_adapters_enabled(Transformer& model, bool on);
+bool adapters_enabled(const Transformer& model);
 
 }  // namespace swepo

@@ -36,7 +36,9 @@ std::string tensor_digest(const at::Tensor& t) {
 
 std::string model_weights_hash(const Transformer& model) {
   std::string all;
+  const bool adapters_off = !adapters_enabled(model);
   for (const auto& item : model->named_parameters(true)) {
+    if (adapters_off && is_adapter_parameter(item.key())) continue;  // they compute nothing
     append_field(all, "p:" + item.key());
     append_field(all, tensor_digest(item.value()));
   }
@@ -91,7 +93,7 @@ at::Tensor compute_reference_logps(Transformer& ref, const std::vector<Tokenized
 
 RefLogps reference_logps_cached(const Transformer& policy, const std::vector<TokenizedGroup>& groups,
                                 const SpecialIds& ids, const RefCacheKey& key, int64_t k_slots,
-                                int64_t batch_size, const std::string& cache_dir) {
+                                int64_t batch_size, const std::string& cache_dir, bool in_place) {
   RefLogps out;
   out.fingerprint = key.digest();
   const int64_t R = static_cast<int64_t>(groups.size());
@@ -116,8 +118,11 @@ RefLogps reference_logps_cached(const Transformer& policy, const std::vector<Tok
       }
     }
   }
-  Transformer ref = clone_model(policy);
-  freeze_model(ref);
+  Transformer ref = policy;  // in place: the policy itself (eval mode and no autograd in the pass)
+  if (!in_place) {
+    ref = clone_model(policy);
+    freeze_model(ref);
+  }
   out.logps = compute_reference_logps(ref, groups, ids, key.truncation, k_slots, batch_size, key.bf16,
                                       key.layout);
   if (!out.path.empty()) {

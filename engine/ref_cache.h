@@ -25,6 +25,8 @@
 namespace swepo {
 
 // SHA-256 over every parameter and buffer: name, dtype, shape and bytes (as float32 on the CPU).
+// While the model's adapters are switched off (engine/lora.h LoraOff), their parameters are left
+// out: the hash is the base model's, the function the model then computes.
 std::string model_weights_hash(const Transformer& model);
 
 struct RefCacheKey {
@@ -56,9 +58,12 @@ struct RefLogps {
 
 // Loads <cache_dir>/<key.digest()>.pt when present and valid (shape [R, K], same fingerprint);
 // otherwise clones and freezes `policy`, computes, writes the file atomically and returns.
+// in_place: computes with `policy` itself instead of a frozen copy (eval mode for the pass, then
+// its mode restored; no autograd): a LoRA policy whose reference is itself with its adapters
+// switched off (engine/lora.h), so no second copy of the weights.
 // An empty cache_dir disables the disk cache. A cache file that fails to load is recomputed.
 RefLogps reference_logps_cached(const Transformer& policy, const std::vector<TokenizedGroup>& groups,
                                 const SpecialIds& ids, const RefCacheKey& key, int64_t k_slots,
-                                int64_t batch_size, const std::string& cache_dir);
+                                int64_t batch_size, const std::string& cache_dir, bool in_place = false);
 
 }  // namespace swepo

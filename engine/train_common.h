@@ -14,6 +14,8 @@
 
 namespace swepo {
 
+class Distributed;  // engine/distributed.h
+
 // How this invocation runs (not part of the run's identity).
 struct TrainRunOptions {
   std::string checkpoint_dir;    // "" = no checkpoints; else <dir>/last.pt every checkpoint_every
@@ -25,6 +27,8 @@ struct TrainRunOptions {
                                  // resolved loss config); mixed into the checkpoint fingerprint
   std::function<void(int64_t)> on_resume;  // called with the step a resume starts from (e.g. to
                                            // drop the store's metrics the run will redo)
+  Distributed* dist = nullptr;   // data-parallel ranks (engine/distributed.h); null = one process.
+                                 // Rank 0 alone writes checkpoints; every rank gets the metrics.
 };
 
 struct TrainResult {

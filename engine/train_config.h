@@ -42,7 +42,12 @@ struct TrainerConfig {
   int64_t checkpoint_every = 0;         // steps between checkpoints; 0: only at the end
   int64_t seed = 0;                     // init, data order, loss sampling and generation streams
   std::string device = "auto";          // auto | cpu | cuda | cuda:N
-  std::string precision = "auto";       // auto (bf16 on CUDA, fp32 on CPU) | fp32 | bf16
+  // Memory and precision (engine/train_loop.h). Exact alternatives: activation_checkpointing.
+  std::string precision = "auto";       // auto | fp32 | bf16_autocast | bf16 (frozen weights stored in bf16)
+  bool activation_checkpointing = false;  // recompute each decoder layer in the backward pass
+  std::string peft = "none";            // none | lora (the top-level `lora` section: engine/lora.h)
+  int64_t nproc = 1;                    // data-parallel ranks `swepo run` starts on this machine (c10d)
+  double dist_timeout_s = 300;          // a rendezvous or collective waiting longer fails the run
   std::string ref_cache_dir = "cache/ref_logps";  // on-disk cache of reference log-probs
 
   template <class V>
@@ -80,8 +85,19 @@ struct TrainerConfig {
     v("checkpoint_every", checkpoint_every, "steps between checkpoints; 0: only at the end");
     v("seed", seed, "seed of the init, data-order, loss-sampling and generation streams");
     v("device", device, "auto | cpu | cuda | cuda:N");
-    v("precision", precision, "auto (bf16 autocast on CUDA, fp32 on CPU) | fp32 | bf16");
-    v.choice("precision", precision, {"auto", "fp32", "bf16"});
+    v("precision", precision,
+      "auto (bf16_autocast on CUDA, fp32 on CPU) | fp32 | bf16_autocast (CUDA: bf16 compute, fp32 master "
+      "weights) | bf16 (frozen weights stored in bf16; trainable ones and the optimizer state stay fp32)");
+    v.choice("precision", precision, {"auto", "fp32", "bf16_autocast", "bf16"});
+    v("activation_checkpointing", activation_checkpointing,
+      "recompute each decoder layer in the backward pass (saves activation memory; same gradients)");
+    v("peft", peft, "none (full fine-tuning) | lora (adapters from the `lora` section; the base is frozen)");
+    v.choice("peft", peft, {"none", "lora"});
+    v("nproc", nproc, "data-parallel ranks on this machine (c10d: Gloo on CPU, NCCL on CUDA); 1 = none");
+    v.require(nproc >= 1, "nproc", "must be >= 1");
+    v("dist_timeout_s", dist_timeout_s,
+      "data-parallel: seconds a rendezvous or collective may wait (a dead or hung rank fails the run then)");
+    v.require(dist_timeout_s > 0, "dist_timeout_s", "must be > 0");
     v("ref_cache_dir", ref_cache_dir, "directory of cached reference log-probs");
     v.require(lr > 0, "lr", "must be > 0");
     v.require(weight_decay >= 0, "weight_decay", "must be >= 0");

@@ -13,6 +13,7 @@ TrainLoop train_loop_begin(Transformer& model, const Tokenizer& tok, const Train
                            const TruncationConfig& truncation, int64_t total_steps) {
   const c10::Device device = resolve_device(cfg.device);
   model->to(device);
+  model->set_activation_checkpointing(cfg.activation_checkpointing);
   TrainLoop loop{cfg,
                  device,
                  use_bf16_autocast(cfg.precision, device),

@@ -2,10 +2,15 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+#include <csignal>
+
 #include "core/data/fingerprint.h"
 #include "core/util/error.h"
 #include "engine/autocast.h"
+#include "engine/distributed.h"
 #include "engine/logprobs.h"
+#include "engine/lora.h"
 #include "engine/ref_cache.h"
 #include "engine/rng.h"
 #include "engine/stop_signal.h"
@@ -103,6 +108,11 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
                       " response(s); the loss needs at least " + std::to_string(traits.min_k));
     k_max = std::max(k_max, k);
   }
+  Distributed* dist = run.dist;
+  const int64_t world = dist ? dist->size() : 1, rank = dist ? dist->rank() : 0;
+  if (cfg.batch_size % (world * cfg.micro_batch_size) != 0)
+    throw UserError("config key 'trainer.batch_size' (" + std::to_string(cfg.batch_size) + ") must be a multiple of " +
+                    std::to_string(world) + " ranks x micro_batch_size " + std::to_string(cfg.micro_batch_size));
   DataSchedule sched_data(static_cast<int64_t>(groups.size()), cfg);
   const int64_t total = sched_data.total_steps();
   const int64_t end = run.stop_after_step >= 0 ? std::min(total, run.stop_after_step) : total;
@@ -116,10 +126,12 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
   res.total_steps = total;
   res.reference_used = traits.needs_reference;
   const std::string dataset_fp = preference_dataset_fingerprint(data);
-  res.fingerprint = run_fingerprint("pref", cfg, trunc, policy->config(), tok.fingerprint(),
-                                    dataset_fp, run.extra_fingerprint);
+  res.fingerprint = run_fingerprint("pref", cfg, trunc, policy->config(), tok.fingerprint(), dataset_fp,
+                                    run.extra_fingerprint + (world > 1 ? "\nworld=" + std::to_string(world) : ""));
+  if (dist) dist->check_same("preference run fingerprint (config, data, model)", res.fingerprint);
 
-  at::Generator loss_gen = make_cpu_generator(derive_seed(cfg.seed, "loss"));  // Loss::compute's stream
+  // Loss::compute's stream, one per rank (rank 0's is the single-process stream).
+  at::Generator loss_gen = make_cpu_generator(derive_seed(cfg.seed, "loss", static_cast<uint64_t>(rank)));
 
   // Resume, or compute the reference log-probs from the policy as passed in.
   int64_t step = 0;
@@ -136,18 +148,28 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
       ref_all = it->second;
       res.reference_from_cache = true;
     }
+  } else if (traits.needs_reference && rank != 0) {  // rank 0 computes (or loads) it; broadcast below
+    ref_all = torch::zeros({static_cast<int64_t>(groups.size()), k_max}, torch::kFloat32);
   } else if (traits.needs_reference) {
+    // LoRA: the reference is the policy itself with its adapters off (engine/lora.h), no second
+    // copy of the weights; the key hashes the base alone. Otherwise a frozen deep copy.
+    const bool lora = has_lora(policy);
+    LoraOff adapters_off(policy);  // restored at the end of this block
     RefCacheKey key{model_weights_hash(policy), dataset_fp, tok.fingerprint(), trunc, loop.bf16, cfg.layout};
     const int64_t rows_before = reference_rows_computed();
     RefLogps ref = reference_logps_cached(policy, groups, ids, key, k_max, cfg.ref_batch_size,
-                                          cfg.ref_cache_dir);
+                                          cfg.ref_cache_dir, /*in_place=*/lora);
     ref_all = ref.logps;
     res.reference_from_cache = ref.from_cache;
     res.reference_rows = reference_rows_computed() - rows_before;
     res.reference_fingerprint = ref.fingerprint;
   }
+  if (dist && run.resume_from.empty() && ref_all.defined()) dist->broadcast(ref_all, 0);
+  if (dist && !run.resume_from.empty() && rank != 0)  // rank 0's stream was saved; the others redraw
+    loss_gen = make_cpu_generator(derive_seed(cfg.seed, "loss/resumed", static_cast<uint64_t>(rank * (1 << 20) + step)));
 
   auto save = [&](int64_t s) {  // the shared state plus the loss stream and the reference
+    if (rank != 0) return;  // rank 0 alone writes (every rank holds the same weights)
     TrainState st = train_loop_state(loop, "pref", res.fingerprint, s, sched_data);
     st.rng["loss"] = loss_gen.get_state();
     if (ref_all.defined()) st.tensors["ref_logps"] = ref_all;
@@ -163,7 +185,11 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
   policy->train();
   while (step < end) {
     // Collate the step's micro-batches and count its used prompts before any forward pass.
-    const std::vector<int64_t> idx = sched_data.batch(step);  // [batch_size]
+    std::vector<int64_t> idx = sched_data.batch(step);  // [batch_size]
+    if (world > 1) {  // this rank's contiguous block of the global batch
+      const int64_t per = static_cast<int64_t>(idx.size()) / world;
+      idx = std::vector<int64_t>(idx.begin() + rank * per, idx.begin() + (rank + 1) * per);
+    }
     std::vector<PrefMicro> micro;
     int64_t step_used = 0;
     for (const auto& ix : split_step(idx, cfg, groups, ids, trunc)) {
@@ -175,6 +201,8 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
       win.fwd_tokens += micro.back().fwd_tokens;
       res.truncated_responses += micro.back().truncated_responses;
     }
+
+    if (dist) step_used = static_cast<int64_t>(std::llround(dist->all_reduce_sum(double(step_used))));
 
     loop.opt->zero_grad();
     for (const PrefMicro& mb : micro) {
@@ -219,13 +247,36 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
       accumulate_metrics(win_metrics, out.metrics);
       win_used.push_back(out.used.detach());
     }
+    if (dist && step_used > 0) all_reduce_gradients(*dist, loop.params);  // Σ over ranks = the batch's gradient
     if (step_used > 0) train_loop_step(loop, step, win);
     win_used_host += step_used;
     ++win.steps;
     ++step;
 
     if (step % cfg.log_every == 0 || step == end) {
-      MetricMap m = finalize_metrics(win_metrics, torch::cat(win_used));
+      at::Tensor used = torch::cat(win_used);  // [prompts of the window] bool
+      if (dist) {  // the window over every rank: metric sums, counts, loss, tokens, used prompts
+        std::vector<at::Tensor> parts = {win.loss_sum};
+        for (auto& [name, ms] : win_metrics) {
+          parts.push_back(ms.sum);
+          parts.push_back(ms.count);
+        }
+        for (auto& t : parts) t = t.to(torch::kDouble).reshape({1});
+        at::Tensor flat = torch::cat(parts);
+        at::Tensor counts = torch::tensor({double(win.fwd_tokens), used.sum().item<double>(), double(used.numel())},
+                                          torch::kDouble);
+        dist->all_reduce_sum({flat, counts});
+        int64_t i = 0;
+        win.loss_sum = flat[i++].to(torch::kFloat32).to(win.loss_sum.device());
+        for (auto& [name, ms] : win_metrics) {
+          ms.sum = flat[i++].to(ms.sum.scalar_type());
+          ms.count = flat[i++].to(ms.count.scalar_type());
+        }
+        win.fwd_tokens = static_cast<int64_t>(counts[0].item<double>());
+        used = torch::arange(static_cast<int64_t>(counts[2].item<double>())) <
+               static_cast<int64_t>(counts[1].item<double>());  // the global count, as finalize_metrics reads it
+      }
+      MetricMap m = finalize_metrics(win_metrics, used);
       if (static_cast<int64_t>(m["groups/used"]) != win_used_host)
         throw std::logic_error(
             "preference trainer: the loss used " + std::to_string(m["groups/used"]) +
@@ -239,7 +290,9 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
       win_used_host = 0;
     }
     const bool due = train_loop_checkpoint_due(cfg, step, end);
-    if (const int sig = stop_requested(); sig && step < end) {  // preemption: checkpoint, then stop
+    int sig = stop_requested();
+    if (dist) sig = static_cast<int>(dist->all_reduce_sum(double(sig)) > 0 ? (sig ? sig : SIGTERM) : 0);  // stop together
+    if (sig && step < end) {  // preemption: checkpoint, then stop
       if (!due) save(step);
       sink.end();
       throw TrainingStopped(sig, step, res.checkpoint_path);

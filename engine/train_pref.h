@@ -6,8 +6,9 @@
 //
 // Reference: when traits().needs_reference, log πref of every response is computed once, up front,
 // by a frozen deep copy of the policy (clone_model + freeze_model) and cached on disk by
-// fingerprint (ref_cache.h); the copy is dropped before training. A reference-free loss triggers no
-// reference computation at all.
+// fingerprint (ref_cache.h); the copy is dropped before training. A LoRA policy (engine/lora.h) is
+// its own reference with its adapters switched off: computed in place, no copy, keyed by the base
+// weights. A reference-free loss triggers no reference computation at all.
 //
 // Exact accumulation: the batch loss is the mean over USED prompts of the whole optimizer step.
 // Whether a prompt is used depends only on its scores and mask: it is skipped iff

@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config
   libtorch-dev
+  libgloo-dev            # c10d's Gloo process group headers (data-parallel training, engine/distributed.cpp)
   libopenblas0-pthread   # mandatory: without it LibTorch falls back to reference BLAS (~50x slower)
   libyaml-cpp-dev libsqlite3-dev sqlite3 libfmt-dev libboost-program-options-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -17,7 +18,9 @@
 #include "core/config/override.h"
 #include "core/config/tree.h"
 #include "engine/device.h"
+#include "engine/distributed.h"
 #include "engine/hf_checkpoint.h"
+#include "engine/lora.h"
 #include "engine/model.h"
 #include "engine/stop_signal.h"
 #include "engine/train_common.h"
@@ -108,7 +111,10 @@ std::string directory_hash(const std::string& dir) {
 }
 
 // Everything after registration; throws on failure (the caller marks the run FAILED).
-RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
+// dist: the data-parallel ranks (null: one process). Every rank runs the stages (SFT replicated,
+// the preference stage data-parallel); rank 0 alone writes outputs, evaluates, exports and records.
+RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out, Distributed* dist) {
+  const bool primary = !dist || dist->rank() == 0;
   const RunConfig& cfg = rr.cfg;
   const double t_start = wall_seconds();
   RunOutcome res;
@@ -117,7 +123,7 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   apply_thread_env();
   make_dirs(cfg.output_dir);
   const std::string config_path = (fs::path(cfg.output_dir) / "config.yaml").string();
-  write_file_atomic(config_path, config_to_yaml(rr.composed.config));
+  if (primary) write_file_atomic(config_path, config_to_yaml(rr.composed.config));
 
   // Data.
   double t = wall_seconds();
@@ -126,7 +132,7 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   traits.skips_ties = false;
   if (!cfg.skip_preference) traits = cfg.loss.info->traits;
   RunData data = load_run_data(cfg.data, traits.min_k, traits.skips_ties);
-  if (!data.heldout.empty()) {
+  if (!data.heldout.empty() && primary) {
     const std::string held = (fs::path(cfg.output_dir) / "heldout.jsonl").string();
     write_jsonl_preferences(held, data.heldout);
     std::cerr << "data: " << data.heldout.size() << " held-out records -> " << held << "\n";
@@ -146,8 +152,9 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   // Metric sinks: console, <output_dir>/metrics.jsonl, the store.
   ConsoleSink console(stderr);
   const std::string metrics_path = (fs::path(cfg.output_dir) / "metrics.jsonl").string();
-  JsonlSink jsonl(metrics_path, /*append=*/false);
+  JsonlSink jsonl(primary ? metrics_path : "/dev/null", /*append=*/false);
   std::vector<MetricSink*> sinks = {&console, &jsonl};
+  if (!primary) sinks.clear();  // rank 0 reports the (all-reduced) metrics
   if (sr.sink) sinks.push_back(sr.sink.get());
   FanoutSink sink(sinks);
   if (!data.counts.empty()) {  // what the data selection kept and dropped, as step-0 metrics
@@ -172,16 +179,28 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
     // A recorded run owns its output dir (<output_dir>/run<ID>): a checkpoint there is this run's
     // earlier attempt (preempted, requeued, killed), so resume from it and redo only what follows.
     const fs::path last = fs::path(run.checkpoint_dir) / "last.pt";
-    if (sr.store && fs::exists(last)) {
+    bool resume = sr.store && fs::exists(last);
+    if (dist) resume = dist->all_reduce_sum(resume ? 1.0 : 0.0) > 0;  // rank 0 decides for every rank
+    if (resume) {
       run.resume_from = last.string();
       run.on_resume = [&sr](int64_t step) {
         std::cerr << "pref: resumed at step " << step << "\n";
         if (sr.sink) sr.sink->flush();
-        run_truncate_metrics(*sr.store, sr.id, step + 1, "pref/");
+        if (sr.store) run_truncate_metrics(*sr.store, sr.id, step + 1, "pref/");
       };
       std::cerr << "pref: resuming from " << run.resume_from << "\n";
     }
+    run.dist = dist;
     run.extra_fingerprint = "sft=" + sft.fingerprint + "\nloss=" + tree_canonical(cfg.loss.to_yaml());
+    if (cfg.trainer.peft == "lora") {  // adapters on the SFT model, the base frozen (engine/lora.h)
+      add_lora(policy, cfg.lora, static_cast<uint64_t>(cfg.seed));
+      const int64_t bf16 = cfg.trainer.precision == "bf16" ? store_frozen_bf16(policy) : 0;
+      std::cerr << "pref: LoRA r=" << cfg.lora.r << " alpha=" << cfg.lora.alpha << " on "
+                << join(lora_targets(cfg.lora), ",") << ": " << lora_numel(policy) << " trainable of "
+                << model_numel(policy) << " parameters" << (bf16 > 0 ? ", frozen base stored in bf16" : "")
+                << "; the reference is the base (adapters off)\n";
+      run.extra_fingerprint += "\nlora=" + tree_canonical(with_defaults(YAML::Node(), cfg.lora));
+    }
     std::cerr << "pref: loss " << cfg.loss_name << " on " << data.pref.size() << " prompts, seed " << cfg.seed
               << "\n";
     pref = train_preference(policy, tok, data.pref, *loss, cfg.trainer, cfg.truncation, sink, run);
@@ -196,7 +215,7 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   // Evaluation.
   t = wall_seconds();
   std::optional<synth::EvalReport> report;
-  if (data.synth) {
+  if (data.synth && primary) {
     report = eval_stage(policy, tok, *data.synth, cfg, [&] { sr.heartbeat(); });
     res.average = report->average;
   } else {
@@ -204,16 +223,28 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
   }
   const double eval_s = wall_seconds() - t;
 
+  // LoRA: the adapters in PEFT's format (peft.PeftModel.from_pretrained(base, DIR) loads them).
+  std::string adapter_dir;
+  const bool lora = has_lora(policy);
+  if (lora && primary) {
+    adapter_dir = (fs::path(cfg.output_dir) / "adapter").string();
+    save_peft_adapter(policy, adapter_dir,
+                      rm.hf ? fs::absolute(cfg.model.path).lexically_normal().string() : cfg.model.name);
+    std::cerr << "adapter: " << adapter_dir << "\n";
+  }
+
   // model=hf: the trained policy as a Hugging Face directory (transformers / vLLM / the judges'
-  // generation scripts load it), with DIR's tokenizer files.
+  // generation scripts load it), with DIR's tokenizer files; with LoRA the adapters merged in.
   std::string hf_export_dir;
-  if (rm.hf) {
+  if (rm.hf && primary) {
     hf_export_dir = (fs::path(cfg.output_dir) / "hf_model").string();
     HfExportOptions eo;
     eo.source_dir = cfg.model.path;
-    export_hf_model(policy, hf_export_dir, eo);
-    std::cerr << "export: " << hf_export_dir << "\n";
+    export_hf_model(lora ? lora_merged(policy) : policy, hf_export_dir, eo);
+    std::cerr << "export: " << hf_export_dir << (lora ? " (adapters merged)" : "") << "\n";
   }
+
+  if (!primary) return res;  // rank 0 writes the summary and records the run
 
   // Summary.
   nlohmann::json j;
@@ -236,7 +267,9 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
                  {"reference_used", pref->reference_used},
                  {"reference_from_cache", pref->reference_from_cache},
                  {"reference_rows", pref->reference_rows},
-                 {"checkpoint", pref->checkpoint_path}};
+                 {"checkpoint", pref->checkpoint_path},
+                 {"peft", cfg.trainer.peft},
+                 {"adapter", lora ? nlohmann::json(adapter_dir) : nlohmann::json(nullptr)}};
   } else {
     j["pref"] = nullptr;
   }
@@ -262,6 +295,9 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
     if (!hf_export_dir.empty())
       artifacts.push_back({"hf_model", fs::absolute(hf_export_dir).lexically_normal().string(),
                            directory_hash(hf_export_dir)});
+    if (!adapter_dir.empty())
+      artifacts.push_back({"peft_adapter", fs::absolute(adapter_dir).lexically_normal().string(),
+                           directory_hash(adapter_dir)});
     std::vector<EvalRow> rows;
     if (report) rows = eval_rows(*report, cfg, *data.synth);
     run_finish(*sr.store, sr.id, rows, artifacts);
@@ -274,8 +310,11 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out) {
 RunOutcome run_pipeline(const RunOptions& opt) {
   const std::string conf = opt.conf_dir.empty() ? default_conf_dir() : opt.conf_dir;
   std::ostream& out = opt.out ? *opt.out : std::cout;
+  // Data-parallel ranks (torchrun, srun or `trainer.nproc`, engine/distributed.h): rank 0 alone
+  // opens the store.
+  const WorldInfo world = world_from_env();
   StoreRun sr;
-  if (!opt.db_path.empty()) sr.store = std::make_unique<Store>(opt.db_path);
+  if (!opt.db_path.empty() && world.rank == 0) sr.store = std::make_unique<Store>(opt.db_path);
 
   ResolvedRun rr;
   try {
@@ -284,6 +323,35 @@ RunOutcome run_pipeline(const RunOptions& opt) {
     // A job of the sweep runner already has a run: record why it could not start.
     if (sr.store && opt.run_id >= 0) run_fail(*sr.store, opt.run_id, e.what());
     throw;
+  }
+
+  if (rr.cfg.trainer.nproc > 1 && !world.distributed())
+    throw UserError("config key 'trainer.nproc' = " + std::to_string(rr.cfg.trainer.nproc) +
+                    ": start the run with `swepo run` for one config (not -m), torchrun or srun");
+  std::unique_ptr<Distributed> dist;
+  if (world.distributed()) {
+    try {
+      if (rr.cfg.trainer.nproc > 1 && rr.cfg.trainer.nproc != world.size)
+        throw UserError("config key 'trainer.nproc' is " + std::to_string(rr.cfg.trainer.nproc) + " but the " +
+                        world.source + " environment starts " + std::to_string(world.size) + " ranks");
+      c10::Device device = resolve_device(rr.cfg.trainer.device);
+      if (device.is_cuda()) {  // one GPU per rank on its node
+        rr.cfg.trainer.device = "cuda:" + std::to_string(world.local_rank);
+        device = resolve_device(rr.cfg.trainer.device);
+      }
+      if (!std::getenv("SWEPO_THREADS"))  // share this node's cores between its ranks
+        torch::set_num_threads(std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                                               std::max(1, static_cast<int>(rr.cfg.trainer.nproc))));
+      dist = std::make_unique<Distributed>(
+          world, device, std::chrono::milliseconds(static_cast<int64_t>(rr.cfg.trainer.dist_timeout_s * 1000)));
+      dist->check_same("config (hash of the resolved config and seed)",
+                       config_hash(rr.composed.config, false) + ":" + std::to_string(rr.cfg.seed));
+      std::cerr << "distributed: rank " << world.rank << " of " << world.size << " (" << dist->backend() << ", "
+                << world.source << ")\n";
+    } catch (const std::exception& e) {
+      if (sr.store && opt.run_id >= 0) run_fail(*sr.store, opt.run_id, "rank " + std::to_string(world.rank) + ": " + e.what());
+      throw;
+    }
   }
 
   if (sr.store) {
@@ -307,6 +375,7 @@ RunOutcome run_pipeline(const RunOptions& opt) {
         done.run_id = row->id;
         done.already_finished = true;
         done.output_dir = rr.cfg.output_dir;
+        if (dist) dist->all_reduce_sum(-1.0);  // tells the other ranks (below) there is nothing to do
         return done;
       }
       sr.id = run_register(*sr.store, spec);
@@ -320,9 +389,21 @@ RunOutcome run_pipeline(const RunOptions& opt) {
     sr.sink = std::make_unique<StoreMetricSink>(*sr.store, sr.id);
     sr.last_heartbeat = wall_seconds();
   }
+  if (dist) {  // every rank works in rank 0's output directory (<output_dir>/run<ID> when recorded)
+    const double id = dist->all_reduce_sum(world.rank == 0 && sr.store ? static_cast<double>(sr.id) + 1 : 0.0);
+    if (id < 0) {  // rank 0 found the run FINISHED already
+      RunOutcome done;
+      done.already_finished = true;
+      return done;
+    }
+    const auto origin = rr.composed.origins.find("output_dir");
+    if (world.rank != 0 && id > 0 &&
+        (origin == rr.composed.origins.end() || origin->second != kCommandLineOrigin))
+      rr.cfg.output_dir = (fs::path(rr.cfg.output_dir) / ("run" + std::to_string(static_cast<int64_t>(id) - 1))).string();
+  }
 
   try {
-    return run_stages(rr, sr, out);
+    return run_stages(rr, sr, out, dist.get());
   } catch (const TrainingStopped& e) {  // preempted: resumable from its checkpoint
     if (sr.store) {
       sr.sink.reset();
@@ -332,7 +413,7 @@ RunOutcome run_pipeline(const RunOptions& opt) {
   } catch (const std::exception& e) {
     if (sr.store) {
       sr.sink.reset();  // flush what was logged before the failure
-      run_fail(*sr.store, sr.id, e.what());
+      run_fail(*sr.store, sr.id, dist ? "rank 0 of " + std::to_string(world.size) + ": " + e.what() : e.what());
     }
     throw;
   }

@@ -53,8 +53,8 @@ std::vector<std::string> data_source_names() {
 const std::vector<std::string>& run_config_keys() {
   static const std::vector<std::string> keys = {"seed",    "device",     "output_dir", "cache_dir",
                                                 "model",   "data",       "loss",       "sft",
-                                                "sft_data", "trainer",   "truncation", "generation",
-                                                "eval"};
+                                                "sft_data", "trainer",   "lora",       "truncation",
+                                                "generation", "eval"};
   return keys;
 }
 
@@ -126,6 +126,21 @@ RunConfig run_config_from(const ComposedConfig& c) {
                     std::to_string(r.trainer.seed) + " but the run's seed is " + std::to_string(r.seed) +
                     ": the preference stage uses the top-level 'seed' (write 'seed: ${seed}' or drop the key)");
   r.trainer.seed = r.seed;
+  r.lora = read_section<LoraConfig>(root, "lora", origins);
+  // LoRA trains the preference stage's adapters; the SFT stage trains every weight (its cached model
+  // is the base the adapters are added to). bf16 storage applies to frozen weights only.
+  if (r.sft.peft != "none")
+    throw UserError("config key 'sft.peft'" + origin_of(&origins, "sft.peft") + " is '" + r.sft.peft +
+                    "': LoRA applies to the preference stage (trainer.peft: lora); the SFT stage trains "
+                    "every weight");
+  for (auto [stage, name] : {std::pair<const TrainerConfig*, const char*>{&r.sft, "sft"},
+                              std::pair<const TrainerConfig*, const char*>{&r.trainer, "trainer"}}) {
+    const std::string key = std::string(name) + ".precision";
+    if (stage->precision == "bf16" && stage->peft != "lora")
+      throw UserError("config key '" + key + "'" + origin_of(&origins, key) +
+                      " is bf16, which stores the frozen weights in bf16, but with " + name +
+                      ".peft: none nothing is frozen; use bf16_autocast (bf16 compute, float32 weights)");
+  }
 
   r.truncation = read_section<TruncationConfig>(root, "truncation", origins);
   // The temperatures come from eval.decodings: a generation.temperature would be silently unused.
@@ -174,6 +189,7 @@ YAML::Node run_config_schema(const YAML::Node& merged) {
     d[stage]["ref_cache_dir"] = "${cache_dir}/ref_logps";
   }
   d["sft_data"] = with_defaults(none, SftDataConfig{});
+  d["lora"] = with_defaults(none, LoraConfig{});
   d["truncation"] = with_defaults(none, TruncationConfig{});
   d["generation"] = with_defaults(none, GenerationConfig{}, {"temperature"});
   d["eval"] = with_defaults(none, synth::EvalConfig{});

@@ -20,6 +20,8 @@
 //   sft_data    SftDataConfig: what the SFT stage trains on (auto: the data source's SFT corpus
 //               for a native preset, no SFT for model=hf; chat: {"messages": [...]} JSONL)
 //   trainer     TrainerConfig of preference optimisation; its seed is the run's `seed`; group trainer/
+//   lora        LoraConfig (engine/lora.h): the adapters of trainer.peft: lora (preference stage only;
+//               sft.peft: lora is an error); trainer.precision: bf16 needs trainer.peft: lora
 //   truncation  TruncationConfig (engine/collate.h) of both training stages
 //   generation  GenerationConfig (engine/generate.h) but its temperature; group generation/
 //   eval        EvalConfig (synth/eval_config.h); group eval/
@@ -34,6 +36,7 @@
 #include "core/config/compose.h"
 #include "engine/collate.h"
 #include "engine/generate.h"
+#include "engine/lora.h"
 #include "engine/model_config.h"
 #include "engine/train_config.h"
 #include "losses/registry.h"
@@ -85,6 +88,7 @@ struct RunConfig {
   TrainerConfig sft;       // SFT stage (sft.seed: the SFT seed)
   SftDataConfig sft_data;  // what it trains on
   TrainerConfig trainer;   // preference stage (trainer.seed == seed)
+  LoraConfig lora;         // adapters of the preference stage when trainer.peft == lora
   TruncationConfig truncation;
   GenerationConfig generation;  // temperature unused: eval.decodings sets it per decoding
   synth::EvalConfig eval;

@@ -8,12 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -411,6 +414,176 @@ TEST_F(RunHf, UltraFeedbackToAnswersToVerdictsToReport) {
   g = swepo_cmd(root_, "generate --model " + model_ + " --benchmark mtbench --questions x --out y");
   EXPECT_EQ(g.code, 2) << g.err;
   EXPECT_NE(g.err.find("mt_bench"), std::string::npos) << g.err;
+}
+
+// LoRA on the tiny checkpoint (trainer.peft=lora, frozen base stored in bf16): the run writes PEFT's
+// adapter directory (names, shapes, adapter_config.json) and the merged model as its hf_model export
+// (adapted projections moved, every other tensor the base's, bf16-rounded in the layers); `swepo
+// export --merge` of its checkpoint gives the same model, of its adapter directory the base plus
+// alpha/r · B A from the files; bad LoRA settings exit 2 naming the key.
+TEST_F(RunHf, LoraRunWritesPeftAdapterAndMergedExport) {
+  const std::string lora = " trainer.peft=lora lora.r=4 lora.alpha=8 trainer.precision=bf16";
+  Result r = swepo_run(root_, common() + lora + " --db " + root_ + "/lora.db");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("pref: LoRA r=4"), std::string::npos) << r.err;
+  Store store(root_ + "/lora.db");
+  auto runs = store.runs_list({});
+  ASSERT_EQ(runs.size(), 1u);
+  std::string adapter, exported;
+  for (const auto& a : store.run_artifacts(runs[0].id)) {
+    if (a.kind == "peft_adapter") adapter = a.path;
+    if (a.kind == "hf_model") exported = a.path;
+  }
+  ASSERT_FALSE(adapter.empty()) << "no peft_adapter artifact";
+  ASSERT_FALSE(exported.empty()) << "no hf_model artifact";
+
+  // PEFT's files.
+  const json cfg = json::parse(slurp(adapter + "/adapter_config.json"));
+  EXPECT_EQ(cfg.at("peft_type"), "LORA");
+  EXPECT_EQ(cfg.at("task_type"), "CAUSAL_LM");
+  EXPECT_EQ(cfg.at("r"), 4);
+  EXPECT_EQ(cfg.at("lora_alpha"), 8);
+  EXPECT_EQ(cfg.at("target_modules"), json({"q_proj", "k_proj", "v_proj", "o_proj"}));
+  EXPECT_EQ(cfg.at("bias"), "none");
+  EXPECT_EQ(cfg.at("base_model_name_or_path"), fs::absolute(model_).lexically_normal().string());
+  SafetensorsFile st(adapter + "/adapter_model.safetensors");
+  EXPECT_EQ(st.tensors().size(), 2u * 4u * 2u);  // layers x projections x {A, B}
+  const int64_t q = spec_.H * spec_.Dh, kv = spec_.Hkv * spec_.Dh;
+  const std::string p0 = "base_model.model.model.layers.0.self_attn.";
+  ASSERT_NE(st.find(p0 + "q_proj.lora_A.weight"), nullptr);
+  EXPECT_EQ(st.find(p0 + "q_proj.lora_A.weight")->shape, (std::vector<int64_t>{4, spec_.D}));
+  EXPECT_EQ(st.find(p0 + "k_proj.lora_B.weight")->shape, (std::vector<int64_t>{kv, 4}));
+  EXPECT_EQ(st.find(p0 + "o_proj.lora_A.weight")->shape, (std::vector<int64_t>{4, q}));
+  auto file_tensor = [&](const std::string& name) {
+    const StTensorInfo* t = st.find(name);
+    return torch::from_blob(const_cast<uint8_t*>(st.data(*t)), t->shape, torch::kFloat).clone();
+  };
+
+  // The merged export: adapted projections moved; the rest the base's (layers bf16-rounded).
+  Transformer base = load_hf_model(model_, "float32", torch::kCPU);
+  Transformer merged = load_hf_model(exported, "float32", torch::kCPU);
+  auto pb = base->named_parameters(), pm = merged->named_parameters();
+  ASSERT_EQ(pb.size(), pm.size());
+  for (const auto& item : pb) {
+    const at::Tensor& m = pm[item.key()];
+    const bool adapted = item.key().find("self_attn.") != std::string::npos &&
+                         item.key().find("_proj.weight") != std::string::npos;
+    const bool layer = item.key().rfind("model.layers.", 0) == 0;
+    const at::Tensor stored = layer ? item.value().to(torch::kBFloat16).to(torch::kFloat) : item.value();
+    if (adapted)
+      EXPECT_GT((m - stored).abs().max().item<double>(), 1e-6) << item.key();
+    else
+      EXPECT_TRUE(torch::equal(m, stored)) << item.key();
+  }
+
+  // export --merge: of the checkpoint (the same model), of the adapter directory (base + 2 · B A).
+  const std::string ckpt = root_ + "/out/checkpoint/last.pt";
+  Result e = swepo_cmd(root_, "export --checkpoint " + ckpt + " --out " + root_ + "/plain");
+  EXPECT_EQ(e.code, 2) << e.err;
+  EXPECT_NE(e.err.find("--merge"), std::string::npos) << e.err;
+  e = swepo_cmd(root_, "export --merge --checkpoint " + ckpt + " --out " + root_ + "/m1");
+  ASSERT_EQ(e.code, 0) << e.err;
+  Transformer m1 = load_hf_model(root_ + "/m1", "float32", torch::kCPU);
+  for (const auto& item : pm) EXPECT_TRUE(torch::equal(m1->named_parameters()[item.key()], item.value())) << item.key();
+  e = swepo_cmd(root_, "export --merge --checkpoint " + adapter + " --base " + model_ + " --out " + root_ + "/m2");
+  ASSERT_EQ(e.code, 0) << e.err;
+  Transformer m2 = load_hf_model(root_ + "/m2", "float32", torch::kCPU);
+  const std::string name = "model.layers.1.self_attn.v_proj.weight";
+  const at::Tensor delta = 2.0 * torch::matmul(file_tensor("base_model.model." + name.substr(0, name.size() - 7) + ".lora_B.weight"),
+                                               file_tensor("base_model.model." + name.substr(0, name.size() - 7) + ".lora_A.weight"));
+  EXPECT_LE((m2->named_parameters()[name] - (pb[name] + delta)).abs().max().item<double>(), 1e-6);
+  EXPECT_TRUE(torch::equal(m2->named_parameters()["model.layers.1.mlp.up_proj.weight"], pb["model.layers.1.mlp.up_proj.weight"]));
+  e = swepo_cmd(root_, "export --checkpoint " + adapter + " --out " + root_ + "/m3");
+  EXPECT_EQ(e.code, 2) << e.err;
+  EXPECT_NE(e.err.find("--merge --base"), std::string::npos) << e.err;
+
+  // Bad settings: exit 2 naming the key.
+  for (const auto& [bad, key] : std::vector<std::pair<std::string, std::string>>{
+           {" trainer.peft=lora lora.r=0", "lora.r"},
+           {" trainer.peft=lora lora.target_modules=[q_proj,qproj]", "lora.target_modules"},
+           {" trainer.precision=bf16", "bf16_autocast"},
+           {" sft.peft=lora", "sft.peft"}}) {
+    Result b = swepo_run(root_, common() + bad + " --no-db");
+    EXPECT_EQ(b.code, 2) << bad << "\n" << b.err;
+    EXPECT_NE(b.err.find(key), std::string::npos) << bad << "\n" << b.err;
+  }
+}
+
+// Data-parallel `swepo run ... trainer.nproc=2` (swepo's local launcher, c10d/Gloo): the run is
+// recorded once (rank 0) and its exported model equals the one-process run's to float32 rounding;
+// a rank killed mid-run fails the run (FAILED, the rank named) within trainer.dist_timeout_s,
+// without a hang.
+TEST_F(RunHf, TwoLocalRanksEqualOneAndAKilledRankFailsTheRun) {
+  auto args = [&](const std::string& out, const std::string& extra) {
+    std::string a = common();
+    a.replace(a.find("output_dir="), std::string::npos, "output_dir=" + root_ + "/" + out);
+    return a + " trainer.max_steps=2 trainer.batch_size=4 trainer.micro_batch_size=2 trainer.dist_timeout_s=5" + extra;
+  };
+  Result one = swepo_run(root_, args("one", "") + " --no-db");
+  ASSERT_EQ(one.code, 0) << one.err;
+  Result two = swepo_run(root_, args("two", " trainer.nproc=2") + " --db " + root_ + "/dist.db");
+  ASSERT_EQ(two.code, 0) << two.err;
+  EXPECT_NE(two.err.find("launcher: 2 ranks"), std::string::npos) << two.err;
+  EXPECT_NE(two.err.find("distributed: rank 1 of 2 (gloo, torchrun)"), std::string::npos) << two.err;
+  {
+    Store store(root_ + "/dist.db");
+    auto runs = store.runs_list({});
+    ASSERT_EQ(runs.size(), 1u);  // rank 0 alone records
+    EXPECT_EQ(runs[0].status, kRunFinished);
+  }
+  Transformer a = load_hf_model(root_ + "/one/hf_model", "float32", torch::kCPU);
+  std::string two_dir;
+  for (const auto& e : fs::directory_iterator(root_ + "/two"))
+    if (fs::exists(e.path() / "hf_model" / "config.json")) two_dir = (e.path() / "hf_model").string();
+  if (two_dir.empty() && fs::exists(root_ + "/two/hf_model/config.json")) two_dir = root_ + "/two/hf_model";
+  ASSERT_FALSE(two_dir.empty()) << two.err;
+  Transformer b = load_hf_model(two_dir, "float32", torch::kCPU);
+  auto pa = a->named_parameters(), pb = b->named_parameters();
+  double num = 0, den = 0;
+  for (const auto& item : pa) {
+    num += (pb[item.key()] - item.value()).pow(2).sum().item<double>();
+    den += item.value().pow(2).sum().item<double>();
+  }
+  EXPECT_LE(std::sqrt(num / den), 1e-5);
+
+  // Rank 1 killed once rank 0 has logged a step of a long run: rank 0 fails within the timeout.
+  const std::string db = root_ + "/kill.db";
+  const std::string cmd = "cd '" + root_ + "' && SWEPO_THREADS=1 '" + std::string(SWEPO_EXE) + "' run --conf '" +
+                          std::string(SWEPO_SOURCE_DIR) + "/experiments/conf' " +
+                          args("kill", " trainer.nproc=2 trainer.max_steps=100000") + " --db " + db +
+                          " > kill.out 2> kill.err & echo $!";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  long launcher = 0;
+  ASSERT_EQ(std::fscanf(f, "%ld", &launcher), 1);
+  ::pclose(f);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  while (slurp(root_ + "/kill.err").find("[pref] step 2/") == std::string::npos && since() < 60)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_LT(since(), 60) << slurp(root_ + "/kill.err");
+  // The launcher's child whose environment says RANK=1.
+  const std::string find = "for p in $(pgrep -P " + std::to_string(launcher) +
+                           "); do tr '\\0' '\\n' < /proc/$p/environ | grep -qx RANK=1 && echo $p; done";
+  FILE* g = ::popen(find.c_str(), "r");
+  long rank1 = 0;
+  ASSERT_EQ(std::fscanf(g, "%ld", &rank1), 1);
+  ::pclose(g);
+  ASSERT_EQ(::kill(static_cast<pid_t>(rank1), SIGKILL), 0);
+  const auto t_kill = std::chrono::steady_clock::now();
+  while (::kill(static_cast<pid_t>(launcher), 0) == 0 && since() < 120) {
+    ::waitpid(static_cast<pid_t>(launcher), nullptr, WNOHANG);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const double fail_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_kill).count();
+  EXPECT_LT(fail_s, 60.0) << "no hang: the 5 s collective timeout, then the launcher's exit";
+  Store store(db);
+  auto runs = store.runs_list({});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].status, kRunFailed) << slurp(root_ + "/kill.err");
+  EXPECT_NE(runs[0].error.find("rank 0 of 2"), std::string::npos) << runs[0].error;
+  EXPECT_NE(runs[0].error.find("distributed"), std::string::npos) << runs[0].error;
+  EXPECT_NE(slurp(root_ + "/kill.err").find("launcher: rank 1 exited with 137"), std::string::npos)
+      << slurp(root_ + "/kill.err");
 }
 
 }  // namespace
