@@ -16,8 +16,6 @@
 #include <torch/torch.h>
 
 #include <benchmark/benchmark.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -142,17 +140,6 @@ std::string self_exe() {
   return exe;
 }
 
-int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
 
 void report(benchmark::State& state, const std::string& cmd) {
   double mib = -1, tok_s = -1;
@@ -186,7 +173,7 @@ int main(int argc, char** argv) {
       report(s, self_exe() + " --child " + model + " fp32 2");
     })->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);
     benchmark::RegisterBenchmark(("ranks/" + model + "/2").c_str(), [model](benchmark::State& s) {
-      const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_port()) + " WORLD_SIZE=2 ";
+      const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(free_local_port()) + " WORLD_SIZE=2 ";
       report(s, "(" + env + "RANK=1 " + self_exe() + " --child " + model + " fp32 1 > /dev/null & " + env + "RANK=0 " +
                     self_exe() + " --child " + model + " fp32 1; wait)");
     })->UseManualTime()->Iterations(1)->Unit(benchmark::kSecond);

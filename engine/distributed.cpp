@@ -13,6 +13,10 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -195,6 +199,21 @@ void Distributed::barrier() {
   c10d::BarrierOptions o;
   o.timeout = impl_->timeout;
   impl_->wait(impl_->pg->barrier(o), "barrier");
+}
+
+int free_local_port() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (s < 0 || ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    if (s >= 0) ::close(s);
+    throw std::runtime_error("no free TCP port on 127.0.0.1 for a rendezvous");
+  }
+  socklen_t n = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &n);
+  ::close(s);
+  return ntohs(a.sin_port);
 }
 
 void all_reduce_gradients(Distributed& dist, const std::vector<at::Tensor>& params) {

@@ -71,6 +71,9 @@ class Distributed {
   std::unique_ptr<Impl> impl_;
 };
 
+// A TCP port free on 127.0.0.1 now (the kernel's pick), for a local rendezvous (MASTER_PORT).
+int free_local_port();
+
 // The gradients of `params` (those requiring grad; an undefined gradient counts as zeros) summed
 // over the ranks, in place.
 void all_reduce_gradients(Distributed& dist, const std::vector<at::Tensor>& params);

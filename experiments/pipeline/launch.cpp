@@ -1,9 +1,7 @@
 #include "experiments/pipeline/launch.h"
 
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/util/error.h"
+#include "engine/distributed.h"
 #include "engine/stop_signal.h"
 
 extern char** environ;
@@ -22,27 +21,12 @@ extern char** environ;
 namespace swepo::pipeline {
 namespace {
 
-int free_port() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (s < 0 || ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    if (s >= 0) ::close(s);
-    throw std::runtime_error("launcher: no free TCP port on 127.0.0.1 for the rendezvous");
-  }
-  socklen_t n = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
-
 int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
 
 }  // namespace
 
 int launch_local_ranks(const std::vector<std::string>& argv, int nproc, double timeout_s) {
-  const int port = free_port();
+  const int port = free_local_port();
   std::vector<pid_t> pids;
   for (int r = 0; r < nproc; ++r) {
     std::vector<std::string> env;

@@ -2,8 +2,6 @@
 // x B/2 prompts give the update of 1 rank x B; a rank killed mid-run fails the other within the
 // timeout (no hang); ranks whose configs differ stop at the start with a clear error; the
 // environment of torchrun and srun is read as documented.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -23,17 +21,6 @@ namespace {
 
 const std::string kWorker = DIST_WORKER;
 
-int free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
 
 std::string slurp(const std::string& p) {
   std::ifstream f(p);
@@ -56,7 +43,7 @@ int sh(const std::string& cmd) {
 TEST(Distributed, TwoRanksOfHalfTheBatchGiveTheUpdateOfOneRank) {
   const std::string dir = test::temp_dir("dist_equal");
   ASSERT_EQ(sh(kWorker + " " + dir + "/one 5 > " + dir + "/one.log 2>&1"), 0) << slurp(dir + "/one.log");
-  const int port = free_port();
+  const int port = free_local_port();
   const std::string two = dir + "/two";
   const std::string cmd = "(" + rank_env(0, 2, port) + kWorker + " " + two + " 5 > " + two + ".0.log 2>&1; echo $? > " +
                           two + ".0.rc) & (" + rank_env(1, 2, port) + kWorker + " " + two + " 5 > " + two +
@@ -88,7 +75,7 @@ TEST(Distributed, TwoRanksOfHalfTheBatchGiveTheUpdateOfOneRank) {
 
 TEST(Distributed, ARankKilledMidRunFailsTheOtherWithinTheTimeout) {
   const std::string dir = test::temp_dir("dist_kill");
-  const int port = free_port();
+  const int port = free_local_port();
   const std::string p = dir + "/k";
   // Rank 1 is SIGKILLed after ~1.5 s (of 200 steps x 50 ms); rank 0 must fail, not hang.
   const auto t0 = std::chrono::steady_clock::now();
@@ -102,7 +89,7 @@ TEST(Distributed, ARankKilledMidRunFailsTheOtherWithinTheTimeout) {
 
 TEST(Distributed, RanksWithDifferentConfigsStopAtTheStart) {
   const std::string dir = test::temp_dir("dist_mismatch");
-  const int port = free_port();
+  const int port = free_local_port();
   const std::string p = dir + "/m";
   sh("(" + rank_env(0, 2, port) + kWorker + " " + p + " 3 > " + p + ".0.log 2>&1; echo $? > " + p + ".0.rc) & (" +
      rank_env(1, 2, port) + "SWEPO_TEST_LR=0.5 " + kWorker + " " + p + " 3 > " + p + ".1.log 2>&1; echo $? > " + p +
