@@ -212,7 +212,16 @@ TEST(SweepSlurmCluster, ScancelOfARunningTaskThenARelaunchRunsNoJobTwice) {
   Store store(db.path);
   std::string id = array_id(store, "cx");
   int64_t victim = job_run(store, "cx", 1);
-  wait_or_fail([&] { return store.run_get(victim)->status == kRunRunning; }, 60, "job 1 RUNNING");
+  // Cancel once the job program itself has started (its line in the count file), not merely once
+  // its task claimed the run: a cancel in between would stop it before it ever ran.
+  auto started = [&](int64_t run) {
+    std::istringstream lines(test::slurp(count));
+    for (std::string w, r, x; lines >> w >> r >> x >> x >> x >> x;)
+      if (r == std::to_string(run)) return true;
+    return false;
+  };
+  wait_or_fail([&] { return store.run_get(victim)->status == kRunRunning && started(victim); }, 60,
+               "job 1 RUNNING and started");
   test::Proc c = test::sh("scancel " + id + "_1");
   ASSERT_EQ(c.code, 0) << c.out;
   wait_or_fail([&] { return queue_empty(id); }, 90, "the array to end");
