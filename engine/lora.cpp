@@ -187,8 +187,10 @@ Transformer lora_merged(const Transformer& model) {
   if (all.empty()) throw UserError("LoRA merge: the model has no adapters");
   torch::NoGradGuard no_grad;
   auto src = model->named_parameters(true);
-  ModelBuild build;  // every parameter is set below (on `model`'s device): nothing drawn, and the
-  build.random_init = false;  // CPU placeholders are never touched (no second copy on a GPU)
+  // Every parameter is replaced below by `model`'s (on its device), so nothing is drawn and the
+  // uninitialised CPU placeholders are never touched: no second copy of the weights on a GPU.
+  ModelBuild build;
+  build.random_init = false;
   build.device = c10::kCPU;
   build.dtype = src[src.keys()[0]].scalar_type();
   Transformer out(model->config(), build);
