@@ -85,35 +85,20 @@ TEST(Recompute, ModelGradientsEqualThePlainPathFloat64) {
   EXPECT_TRUE(torch::allclose(plain->forward(tokens), ckpt->forward(tokens), 0, 0));
 }
 
-at::Tensor flat_params(const Transformer& m) {
-  std::vector<at::Tensor> ps;
-  for (const auto& p : m->parameters()) ps.push_back(p.detach().flatten().to(torch::kDouble));
-  return torch::cat(ps);
-}
-
 // One preference step (lr 1, AdamW eps 1: the update is a smooth function of the gradient) with
 // and without trainer.activation_checkpointing, in both layouts: relative L2 difference <= 1e-6
 // (float32).
 TEST(Recompute, TrainerStepGivesThePlainUpdateInBothLayouts) {
   for (const std::string layout : {"shared_prompt", "rows"}) {
     auto update = [&](bool ckpt) {
-      ByteTokenizer tok;
-      MemorySink sink;
-      auto loss = make_loss(YAML::Load("{name: swepo}"));
-      TrainerConfig cfg = test::tiny_trainer_config("");
-      cfg.max_steps = 1;
-      cfg.lr = 1.0;
-      cfg.eps = 1.0;
-      cfg.grad_clip = 0;
+      TrainerConfig cfg = test::one_step_config();
       cfg.layout = layout;
       cfg.activation_checkpointing = ckpt;
-      Transformer m = test::tiny_model(0);
-      const at::Tensor before = flat_params(m);
       const int64_t n0 = recomputations();
-      train_preference(m, tok, test::pref_records(), *loss, cfg, {}, sink);
+      const at::Tensor u = test::one_step_update("swepo", cfg);
       // One recomputation per layer and micro-batch when on (2 layers, 1 micro-batch), none when off.
       EXPECT_EQ(recomputations() - n0, ckpt ? 2 : 0) << layout;
-      return flat_params(m) - before;
+      return u;
     };
     const at::Tensor plain = update(false), ckpt = update(true);
     ASSERT_GT(plain.norm().item<double>(), 0.0);

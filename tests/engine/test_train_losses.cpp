@@ -45,31 +45,13 @@ TEST_P(TrainEveryLoss, TrainsAFewStepsOnCpu) {
   EXPECT_EQ(test::count_files(cache), info.traits.needs_reference ? 1 : 0);
 }
 
-// All parameters, flattened (float64).
-at::Tensor flat_params(const Transformer& m) {
-  std::vector<at::Tensor> ps;
-  for (const auto& p : m->parameters()) ps.push_back(p.detach().flatten().to(torch::kDouble));
-  return torch::cat(ps);
-}
-
-// The update of one step, with lr = 1 and AdamW's eps = 1: on the first step the update is
-// g / (|g| + 1) per entry (bias-corrected m = g, v = g^2), smooth in the gradient g, so equal
-// updates mean equal gradients. Clipping off; one micro-batch of 4 prompts with K_b = 2..4.
+// One step's update (test::one_step_update) in `layout` with response_chunk `chunk`; one
+// micro-batch of 4 prompts with K_b = 2..4.
 at::Tensor one_step_update(const std::string& name, const std::string& layout, int64_t chunk) {
-  ByteTokenizer tok;
-  MemorySink sink;
-  auto loss = make_loss(YAML::Load("{name: " + name + "}"));
-  TrainerConfig cfg = test::tiny_trainer_config("");
-  cfg.max_steps = 1;
-  cfg.lr = 1.0;
-  cfg.eps = 1.0;
-  cfg.grad_clip = 0;
+  TrainerConfig cfg = test::one_step_config();
   cfg.layout = layout;
   cfg.response_chunk = chunk;
-  Transformer m = test::tiny_model(0);
-  const at::Tensor before = flat_params(m);
-  train_preference(m, tok, test::pref_records(), *loss, cfg, {}, sink);
-  return flat_params(m) - before;
+  return test::one_step_update(name, cfg);
 }
 
 // K-chunked backward (response_chunk = 1 and 3: chunks of one response and a ragged last chunk)

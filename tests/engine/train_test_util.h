@@ -9,10 +9,13 @@
 #include <unistd.h>
 
 #include "core/data/records.h"
+#include "engine/metrics_sink.h"
 #include "engine/model.h"
 #include "engine/rng.h"
 #include "engine/tokenizer.h"
 #include "engine/train_config.h"
+#include "engine/train_pref.h"
+#include "losses/registry.h"
 
 namespace swepo::test {
 
@@ -106,6 +109,36 @@ inline double max_param_diff(const Transformer& a, const Transformer& b) {
   for (size_t i = 0; i < pa.size(); ++i)
     m = std::max(m, (pa[i] - pb[i]).abs().max().item<double>());
   return m;
+}
+
+// All parameters, flattened (float64).
+inline at::Tensor flat_params(const Transformer& m) {
+  std::vector<at::Tensor> ps;
+  for (const auto& p : m->parameters()) ps.push_back(p.detach().flatten().to(torch::kDouble));
+  return torch::cat(ps);
+}
+
+// The trainer config of one_step_update(): one step, lr = 1 and AdamW's eps = 1, clipping off.
+inline TrainerConfig one_step_config() {
+  TrainerConfig cfg = tiny_trainer_config("");
+  cfg.max_steps = 1;
+  cfg.lr = 1.0;
+  cfg.eps = 1.0;
+  cfg.grad_clip = 0;
+  return cfg;
+}
+
+// The update of one preference step of the tiny model (seed 0) on pref_records() with loss `name`:
+// with one_step_config()'s lr = 1 and eps = 1 the first step's update is g / (|g| + 1) per entry
+// (bias-corrected m = g, v = g^2), smooth in the gradient g, so equal updates mean equal gradients.
+inline at::Tensor one_step_update(const std::string& name, const TrainerConfig& cfg) {
+  ByteTokenizer tok;
+  MemorySink sink;
+  auto loss = make_loss(YAML::Load("{name: " + name + "}"));
+  Transformer m = tiny_model(0);
+  const at::Tensor before = flat_params(m);
+  train_preference(m, tok, pref_records(), *loss, cfg, {}, sink);
+  return flat_params(m) - before;
 }
 
 }  // namespace swepo::test
