@@ -49,27 +49,6 @@ long status_kb(const char* field) {
   return kb;
 }
 
-std::vector<PreferenceRecord> records(int64_t B, int64_t K, int64_t P, int64_t R) {
-  at::Generator gen = make_cpu_generator(3);
-  auto text = [&](int64_t n) {
-    at::Tensor t = torch::randint(97, 123, {n}, gen, torch::kInt64);
-    std::string s;
-    for (int64_t i = 0; i < n; ++i) s += static_cast<char>(t[i].item<int64_t>());
-    return s;
-  };
-  std::vector<PreferenceRecord> data;
-  for (int64_t b = 0; b < B; ++b) {
-    PreferenceRecord r;
-    r.prompt = text(P);
-    for (int64_t k = 0; k < K; ++k) {
-      r.responses.push_back(text(R));
-      r.scores.push_back(double(k));
-    }
-    data.push_back(r);
-  }
-  return data;
-}
-
 // One configuration in this (child) process; prints "peak_MiB tok_s trainable".
 int child(const std::string& model_name, const std::string& mode, int threads) {
   const int64_t B = 4, K = 4, P = 64, R = 64, steps = 3;
@@ -97,7 +76,7 @@ int child(const std::string& model_name, const std::string& mode, int threads) {
   int64_t trainable = 0;
   for (const auto& p : model->parameters())
     if (p.requires_grad()) trainable += p.numel();
-  const auto data = records(B, K, P, R);
+  const auto data = bench::random_pref_records(B, K, P, R);
   TrainerConfig tc;
   tc.batch_size = B;
   tc.micro_batch_size = B / (dist ? dist->size() : 1);

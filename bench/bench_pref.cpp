@@ -169,23 +169,7 @@ int memory_child(const std::string& model_name, int64_t chunk) {
   ModelConfig cfg = preset(model_name);
   seed_model_init(0);
   Transformer model(cfg);
-  std::vector<PreferenceRecord> data;
-  at::Generator gen = make_cpu_generator(3);
-  auto text = [&](int64_t n) {
-    at::Tensor t = torch::randint(97, 123, {n}, gen, torch::kInt64);
-    std::string s;
-    for (int64_t i = 0; i < n; ++i) s += static_cast<char>(t[i].item<int64_t>());
-    return s;
-  };
-  for (int64_t b = 0; b < B; ++b) {
-    PreferenceRecord r;
-    r.prompt = text(P);
-    for (int64_t k = 0; k < K; ++k) {
-      r.responses.push_back(text(R));
-      r.scores.push_back(double(k));
-    }
-    data.push_back(r);
-  }
+  const std::vector<PreferenceRecord> data = bench::random_pref_records(B, K, P, R);
   TrainerConfig tc;
   tc.max_steps = 1;
   tc.batch_size = B;

@@ -11,11 +11,36 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/config/fields.h"
+#include "core/data/records.h"
 #include "engine/device.h"
 #include "engine/model_config.h"
+#include "engine/rng.h"
 #include "engine/tokenizer.h"
 
 namespace swepo::bench {
+
+// B prompts of P random lowercase letters, each with K random responses of R letters scored 0..K-1
+// (drawn from a fixed seed: the same records in every run).
+inline std::vector<PreferenceRecord> random_pref_records(int64_t B, int64_t K, int64_t P, int64_t R) {
+  at::Generator gen = make_cpu_generator(3);
+  auto text = [&](int64_t n) {
+    at::Tensor t = torch::randint(97, 123, {n}, gen, torch::kInt64);
+    std::string s;
+    for (int64_t i = 0; i < n; ++i) s += static_cast<char>(t[i].item<int64_t>());
+    return s;
+  };
+  std::vector<PreferenceRecord> data;
+  for (int64_t b = 0; b < B; ++b) {
+    PreferenceRecord r;
+    r.prompt = text(P);
+    for (int64_t k = 0; k < K; ++k) {
+      r.responses.push_back(text(R));
+      r.scores.push_back(double(k));
+    }
+    data.push_back(r);
+  }
+  return data;
+}
 
 inline c10::Device bench_device() {
   const char* d = std::getenv("SWEPO_BENCH_DEVICE");
