@@ -4,6 +4,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "core/util/error.h"
@@ -29,19 +33,41 @@ void make_dirs(const std::string& dir) {
 void write_file_atomic(const std::string& path, const std::string& content) {
   fs::path p(path);
   if (p.has_parent_path()) make_dirs(p.parent_path().string());
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw UserError("cannot write file '" + tmp + "'");
-    out << content;
-    out.flush();
-    if (!out) throw UserError("write failed for '" + tmp + "'");
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  // POSIX calls, so a full disk (ENOSPC) or a file size limit (EFBIG) is reported as such, the
+  // temporary file never outlives a failure, and the data is on disk (fsync) before the rename
+  // makes it visible: a reader sees the old file or the new one, never a torn one.
+  auto fail = [&](const std::string& what, int err) {
+    ::unlink(tmp.c_str());
+    throw UserError("cannot write '" + path + "' (" + what + "): " + std::strerror(err) +
+                    (err == ENOSPC || err == EFBIG || err == EDQUOT
+                         ? "; free disk space (or raise the file size limit) and rerun: the previous "
+                           "file, if any, is unchanged"
+                         : ""));
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw UserError("cannot write file '" + tmp + "': " + std::strerror(errno));
+  size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      fail("write", err);
+    }
+    done += static_cast<size_t>(n);
   }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp);
-    throw UserError("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    fail("fsync", err);
+  }
+  if (::close(fd) != 0) fail("close", errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw UserError("cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(err));
   }
 }
 
