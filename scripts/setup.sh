@@ -14,6 +14,7 @@ pkgs=(
   libpcre2-dev libutf8proc-dev          # tokenizer.json split regexes (\p{L}, lookahead) and NFC
   libpq-dev postgresql                  # PostgreSQL store backend and its test server
   slurm-wlm munge                       # the Slurm launcher and its one-node test cluster
+  clang libclang-rt-14-dev              # fuzz/ (scripts/fuzz.sh): libFuzzer, ASan and UBSan runtimes
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -11,3 +11,5 @@ eval "$(scripts/servers.sh start)"
 trap '"$root/scripts/servers.sh" stop "${SWEPO_SERVERS_DIR:-}"' EXIT
 trap 'exit 130' INT TERM HUP
 cd build && ctest --output-on-failure -j"$(nproc)"
+# Every input parser under libFuzzer + ASan + UBSan, 10 s each (fuzz/README.md; builds build-fuzz).
+cd "$root" && scripts/fuzz.sh 10

@@ -52,6 +52,16 @@ struct Ctx {
   }
 };
 
+// A mapping key as text: YAML allows any node as a key (`? [a, b]: x`, `{a: 1}: x`); a sweep file's
+// keys are names, so anything but a scalar is refused (as<std::string>() would throw yaml-cpp's
+// bad conversion).
+std::string key_text(const YAML::Node& key, const std::string& file, const std::string& section) {
+  if (!key.IsScalar())
+    throw UserError("sweep file '" + file + "': " + (section.empty() ? "top level" : "key '" + section + "'") +
+                    ": a key must be a plain name, got " + yaml_scalar_text(key));
+  return key.Scalar();
+}
+
 std::string scalar_text(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : yaml_scalar_text(n); }
 
 // An axis value: a scalar in sweep syntax, or a list whose elements each expand.
@@ -80,7 +90,7 @@ std::vector<SweepAxis> read_axes(const Ctx& c, const std::string& section, const
   if (!node.IsMap()) c.fail(section, "expected a mapping of key: values");
   if (node.size() == 0) c.fail(section, "empty (no axes)");
   for (const auto& kv : node) {
-    std::string key = kv.first.as<std::string>();
+    std::string key = key_text(kv.first, c.file, section);
     std::string where = section + "." + key;
     if (key == "seed") c.fail(where, "use the top-level 'seeds:' axis for seeds");
     for (const auto& a : out)
@@ -103,7 +113,7 @@ SweepSpec sweep_parse(const std::string& text, const std::string& file, const st
   if (!root.IsMap()) throw UserError("sweep file '" + file + "': expected a mapping at the top level");
   SweepFileFields f;
   Origins origins{{"", file}};
-  for (const auto& kv : root) origins[kv.first.as<std::string>()] = file;
+  for (const auto& kv : root) origins[key_text(kv.first, file, "")] = file;
   Fields fields(root, "", &origins);
   f.visit(fields);
   fields.done();
@@ -134,7 +144,7 @@ SweepSpec sweep_parse(const std::string& text, const std::string& file, const st
       if (row.IsSequence()) {
         for (const auto& e : row) ovs.push_back(scalar_text(e));
       } else if (row.IsMap()) {
-        for (const auto& kv : row) ovs.push_back(kv.first.as<std::string>() + "=" + scalar_text(kv.second));
+        for (const auto& kv : row) ovs.push_back(key_text(kv.first, c.file, where) + "=" + scalar_text(kv.second));
       } else if (!row.IsNull()) {
         c.fail(where, "expected a list of overrides or a key: value mapping");
       }

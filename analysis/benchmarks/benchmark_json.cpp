@@ -15,6 +15,8 @@ json parse_json_document(const std::string& text, const std::string& path) {
     const int64_t line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(byte), '\n');
     throw UserError(path + ":" + std::to_string(line) + ": not valid JSON (byte " + std::to_string(e.byte) + ": " +
                     e.what() + ")");
+  } catch (const json::exception& e) {  // out_of_range: a number that overflows a double (1e999)
+    throw UserError(path + ": not valid JSON (" + e.what() + ")");
   }
 }
 

@@ -1,6 +1,7 @@
 // The judges' verdict files read back against the generated answers, and the suites' metrics
 // (analysis/metrics): AlpacaEval WR and LC (with the instruction-difficulty file), Arena-Hard WR
 // with its bootstrap interval, MT-Bench scores.
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -98,6 +99,8 @@ double parse_number(const std::string& s, const std::string& where, const std::s
   char* end = nullptr;
   const double v = std::strtod(t.c_str(), &end);
   if (t.empty() || end != t.c_str() + t.size()) throw UserError(where + ": " + what + " '" + s + "' is not a number");
+  // strtod also reads "nan", "inf" and 1e999 (as inf): a difficulty or index must be finite.
+  if (!std::isfinite(v)) throw UserError(where + ": " + what + " '" + s + "' is not a finite number");
   return v;
 }
 
@@ -142,6 +145,10 @@ Difficulty load_difficulty(const std::string& path) {
     const double v = parse_number(f[col_diff], where, "instruction_difficulty");
     if (d.by_index) {
       const double idx = parse_number(f[col_key], where, "column '" + header[col_key] + "'");
+      // A row index: a whole number (the cast of 1e30 to int64 is undefined; 1.5 would truncate).
+      if (!(idx >= 0 && idx < 9.0e18) || idx != std::floor(idx))
+        throw UserError(where + ": column '" + header[col_key] + "' must be a row index (an integer >= 0), got '" +
+                        f[col_key] + "'");
       d.by_row[static_cast<int64_t>(idx)] = v;
     } else if (!d.by_instruction.emplace(f[col_key], v).second) {
       throw UserError(where + ": instruction " + quote_short(f[col_key]) + " appears twice");

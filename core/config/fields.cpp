@@ -48,6 +48,10 @@ void Fields::require(bool ok, const char* key, const std::string& what) {
 void Fields::done() const {
   if (!node_ || !node_.IsMap()) return;
   for (const auto& kv : node_) {
+    if (!kv.first.IsScalar())  // `? [a, b]: x` is valid YAML; as<std::string>() would throw yaml-cpp's error
+      throw UserError("config " + (path_.empty() ? std::string("file") : "section '" + path_ + "'") +
+                      origin_of(origins_, path_) + ": a key must be a plain name, got " +
+                      yaml_scalar_text(kv.first));
     std::string k = kv.first.as<std::string>();
     if (seen_.count(k)) continue;
     throw UserError("unknown config key '" + dotted(k) + "'" + origin_of(origins_, dotted(k)) +

@@ -71,15 +71,29 @@ struct Decimal {
   bool is_int = true;
 };
 
-bool parse_decimal(const std::string& text, Decimal& d) {
+// range() steps in exact decimals held in a long long: at most 17 significant digits and 18
+// decimal places (Hydra's Decimal has no such limit, but no sweep needs more).
+constexpr size_t kMaxDecimalDigits = 17;
+constexpr int kMaxDecimalScale = 18;
+
+// False when `text` is not a number; UserError (prefixed with `where`) for a number that range()
+// cannot step through exactly (too many digits, or an exponent that would make it so).
+bool parse_decimal(const std::string& text, Decimal& d, const std::string& where) {
   std::string s = trim(text);
   bool is_int = std::regex_match(s, kIntRe);
   if (!is_int && !std::regex_match(s, kFloatRe)) return false;
   d.is_int = is_int;
+  const std::string too_precise = where + ": bad range: '" + s + "' has more than " +
+                                  std::to_string(kMaxDecimalDigits) + " significant digits or " +
+                                  std::to_string(kMaxDecimalScale) + " decimal places";
   int exp10 = 0;
   auto epos = s.find_first_of("eE");
   if (epos != std::string::npos) {
-    exp10 = std::stoi(s.substr(epos + 1));
+    std::string e = s.substr(epos + 1);
+    size_t sign = (!e.empty() && (e[0] == '-' || e[0] == '+')) ? 1 : 0;
+    size_t nz = e.find_first_not_of('0', sign);  // the exponent's digits, leading zeros dropped
+    if (nz != std::string::npos && e.size() - nz > 4) throw UserError(too_precise);  // |exp| >= 10^4
+    exp10 = nz == std::string::npos ? 0 : std::stoi(e.substr(nz)) * (sign && e[0] == '-' ? -1 : 1);
     s = s.substr(0, epos);
   }
   bool neg = !s.empty() && s[0] == '-';
@@ -93,13 +107,21 @@ bool parse_decimal(const std::string& text, Decimal& d) {
   } else {
     digits = s;
   }
-  int scale = frac - exp10;
-  while (scale < 0) {
-    digits += '0';
-    ++scale;
-  }
+  digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size()));  // leading zeros
   if (digits.empty()) digits = "0";
-  if (digits.size() > 17) return false;
+  int scale = frac - exp10;
+  if (scale < 0) {
+    if (digits == "0") scale = 0;  // 0e5
+    else if (digits.size() + static_cast<size_t>(-scale) > kMaxDecimalDigits) throw UserError(too_precise);
+    while (scale < 0) {
+      digits += '0';
+      ++scale;
+    }
+  }
+  if (digits.size() > kMaxDecimalDigits || scale > kMaxDecimalScale) {
+    if (digits == "0") scale = 0;  // 0.000...0
+    else throw UserError(too_precise);
+  }
   d.mant = std::stoll(digits) * (neg ? -1 : 1);
   d.scale = scale;
   return true;
@@ -136,15 +158,19 @@ std::vector<std::string> range_values(const std::string& where, const std::strin
   }
   if (stop.empty()) throw UserError(where + ": bad range: missing stop");
   Decimal a, b, s;
-  if (!parse_decimal(start, a) || !parse_decimal(stop, b) || !parse_decimal(step, s))
+  if (!parse_decimal(start, a, where) || !parse_decimal(stop, b, where) || !parse_decimal(step, s, where))
     throw UserError(where + ": bad range: arguments must be numbers, got range(" + args_text + ")");
   if (s.mant == 0) throw UserError(where + ": bad range: step must not be 0");
   bool ints = a.is_int && b.is_int && s.is_int;
   int scale = std::max({a.scale, b.scale, s.scale});
-  long long A = a.mant * pow10(scale - a.scale), B = b.mant * pow10(scale - b.scale),
-            S = s.mant * pow10(scale - s.scale);
+  // The three on a common scale; a product past a long long is a range() needs too many digits for.
+  long long A = 0, B = 0, S = 0;
+  if (__builtin_mul_overflow(a.mant, pow10(scale - a.scale), &A) ||
+      __builtin_mul_overflow(b.mant, pow10(scale - b.scale), &B) ||
+      __builtin_mul_overflow(s.mant, pow10(scale - s.scale), &S))
+    throw UserError(where + ": bad range: range(" + args_text + ") needs more than 18 digits at a common scale");
   std::vector<std::string> out;
-  for (long long x = A; S > 0 ? x < B : x > B; x += S) {
+  for (long long x = A; S > 0 ? x < B : x > B;) {
     if (out.size() > 1000000) throw UserError(where + ": bad range: more than a million values");
     if (ints) {
       out.push_back(std::to_string(x));
@@ -156,6 +182,7 @@ std::vector<std::string> range_values(const std::string& where, const std::strin
       if (x < 0) t = "-" + t;
       out.push_back(sweep_python_float(std::strtod(t.c_str(), nullptr)));
     }
+    if (__builtin_add_overflow(x, S, &x)) break;  // past a long long is past the stop
   }
   if (out.empty()) throw UserError(where + ": bad range: range(" + args_text + ") is empty");
   return out;

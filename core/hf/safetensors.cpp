@@ -102,8 +102,14 @@ StDtype st_dtype_parse(const std::string& name, const std::string& at) {
 }
 
 int64_t StTensorInfo::numel() const {
+  // A zero dimension first: [1e15, 1e15, 0] is a valid empty tensor whose other dimensions' product
+  // overflows. A non-empty shape's product is bounded by the file size (safetensors_parse checks
+  // the span), so the saturation below only guards shapes built by hand.
+  for (auto d : shape)
+    if (d == 0) return 0;
   int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape)
+    if (__builtin_mul_overflow(n, d, &n)) return INT64_MAX;
   return n;
 }
 

@@ -172,6 +172,9 @@ void HfTokenizer::init(const text::Json& tj, const text::Json& tc, const text::J
   if (const Json* m = text::json_find(tc, "model_max_length", croot)) {
     if (!m->is_number()) text::json_fail(croot.key("model_max_length"), "must be a number");
     const double v = m->get<double>();
+    // Below -9.2e18 the cast to int64 is undefined (found by fuzz/fuzz_tokenizer); a negative
+    // length means nothing, so it is refused.
+    if (!(v >= 0)) text::json_fail(croot.key("model_max_length"), "must be >= 0, got " + m->dump());
     model_max_length_ = v >= 9.0e18 ? INT64_MAX : static_cast<int64_t>(v);
   }
   clean_up_spaces_ = text::json_bool_or(tc, "clean_up_tokenization_spaces", croot, false);

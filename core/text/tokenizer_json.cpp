@@ -11,7 +11,7 @@ void json_fail(const JsonAt& at, const std::string& message) {
 Json json_parse(const std::string& text, const JsonAt& at) {
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     throw UserError(at.file + ": not valid JSON (" + e.what() + ")");
   }
 }

@@ -111,5 +111,33 @@ TEST(SweepFile, ErrorsNameFileAndKey) {
   expect_error("name: b\ngrid:\n  seed: 1,2\n", "grid.seed", "seeds:");
 }
 
+// Found by fuzz/fuzz_sweep_file: a mapping key that is not a scalar (`? {a: 1}`, `? [a, b]`, valid
+// YAML) made yaml-cpp's as<std::string>() throw YAML::TypedBadConversion out of sweep_parse.
+TEST(SweepFile, FuzzNonScalarKeys) {
+  auto error = [](const std::string& text) {
+    try {
+      sweep_parse(text, "sweeps/bad.yaml", kConf);
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    ADD_FAILURE() << "no error for:\n" << text;
+    return std::string();
+  };
+  // The fuzzer's input (a '?' turned the grid's first line into a complex top-level key).
+  const std::string crash =
+      "orer: all\ndescription: every key\noverrides: [trainer.steps=5]\nrwns:\n  - [loss=dpo]\n"
+      "  - {loss: swepo, loss.p: \"0,1\"}\ngrid:\n? data: \x90lob(*)\n  loss.beta: [0.1, 0.5]\nzip:\n"
+      "  trainer.lr: 1e-3,5e-4\n  trainer.steps: \xff\xff\xff\n";
+  std::string m = error(crash);
+  EXPECT_NE(m.find("sweeps/bad.yaml"), std::string::npos) << m;
+  EXPECT_NE(m.find("a key must be a plain name"), std::string::npos) << m;
+  m = error("name: b\n? [a, b]\n: 1\n");
+  EXPECT_NE(m.find("top level: a key must be a plain name, got [a, b]"), std::string::npos) << m;
+  m = error("name: b\ngrid:\n  ? [loss]\n  : dpo,ipo\n");
+  EXPECT_NE(m.find("key 'grid': a key must be a plain name"), std::string::npos) << m;
+  m = error("name: b\nruns:\n  - {? {a: 1} : x}\n");
+  EXPECT_NE(m.find("key 'runs[0]': a key must be a plain name"), std::string::npos) << m;
+}
+
 }  // namespace
 }  // namespace swepo

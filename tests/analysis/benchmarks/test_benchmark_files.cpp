@@ -596,5 +596,46 @@ TEST(BenchmarkVerdicts, MtBenchMismatchesAreErrorsNamingTheFirst) {
   EXPECT_CONTAINS(err("{\"question_id\": 81,\n"), "j.jsonl:1: not valid JSON");
 }
 
+// Found by fuzz/fuzz_benchmarks: a JSON list file holding a number too large for a double
+// (json::out_of_range 406, not a parse_error) escaped parse_json_document as a nlohmann exception.
+TEST(BenchmarkFiles, FuzzNumberOverflowIsAUserError) {
+  TempDir d("overflow");
+  // The fuzzer's input, verbatim (its selector byte dropped): AlpacaEval questions.
+  const std::string crash = std::string("1e99900000\xc6" "00.25\nn\r2,l\"\n\xe9\"3\"\n\"output_2\"");
+  std::string e = error_of([&] { load_questions(Benchmark::AlpacaEval, d.write("alpaca_eval.json", crash)); });
+  EXPECT_CONTAINS(e, "alpaca_eval.json: not valid JSON");
+  EXPECT_CONTAINS(e, "number overflow");
+  e = error_of([&] { load_questions(Benchmark::AlpacaEval, d.write("alpaca_eval.json", R"([{"instruction": "a", "x": 1e999}])")); });
+  EXPECT_CONTAINS(e, "alpaca_eval.json: not valid JSON");
+  e = error_of([&] { read_answers(Benchmark::AlpacaEval, d.write("model_outputs.json", "[-1E400]")); });
+  EXPECT_CONTAINS(e, "model_outputs.json: not valid JSON");
+}
+
+// Found by fuzz/fuzz_benchmarks: the difficulty CSV's numbers went through strtod, which reads
+// "nan", "inf" and 1e999, so a NaN difficulty reached the LC GLM (a NaN LC win rate), and a row
+// index of 1e30 was cast to int64 (undefined behaviour; UBSan float-cast-overflow).
+TEST(BenchmarkVerdicts, FuzzDifficultyNumbersMustBeFinite) {
+  Alpaca f;
+  const std::string ann = f.annotations({"2", "1", "1.5"});
+  auto lc_error = [&](const std::string& name, const std::string& csv) {
+    ImportOptions opt;
+    opt.difficulty_path = f.dir.write(name, csv);
+    return error_of([&] { import_verdicts(Benchmark::AlpacaEval, ann, f.answers, "greedy,seed=0", opt); });
+  };
+  // The fuzzer's input (selector byte dropped).
+  EXPECT_CONTAINS(lc_error("f.csv", "index,instruction_difficulty\n0,nan\n1,inf\n2,1\n"),
+                  "f.csv:2: instruction_difficulty 'nan' is not a finite number");
+  EXPECT_CONTAINS(lc_error("g.csv", "instruction,instruction_difficulty\nSay hi,1e999\n"),
+                  "g.csv:2: instruction_difficulty '1e999' is not a finite number");
+  EXPECT_CONTAINS(lc_error("h.csv", "index,instruction_difficulty\n1e30,0.5\n"),
+                  "h.csv:2: column 'index' must be a row index (an integer >= 0), got '1e30'");
+  EXPECT_CONTAINS(lc_error("i.csv", "index,instruction_difficulty\n1.5,0.5\n"), "must be a row index");
+  EXPECT_CONTAINS(lc_error("j.csv", "index,instruction_difficulty\n-1,0.5\n"), "must be a row index");
+  // Whole numbers written as floats are still row indices.
+  ImportOptions ok;
+  ok.difficulty_path = f.dir.write("k.csv", "index,instruction_difficulty\n0.0,0.5\n1,-1.25\n2e0,2\n");
+  EXPECT_NO_THROW(import_verdicts(Benchmark::AlpacaEval, ann, f.answers, "greedy,seed=0", ok));
+}
+
 }  // namespace
 }  // namespace swepo::benchmarks

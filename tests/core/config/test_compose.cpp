@@ -229,5 +229,17 @@ TEST(Compose, FieldsNameTheFileOfAnUnknownKey) {
   EXPECT_EQ(m.depth, 5);
 }
 
+// Found by fuzzing sweep files (fuzz/fuzz_sweep_file): Fields::done() read every key with
+// as<std::string>(), which throws yaml-cpp's bad conversion for a non-scalar key (`? [a, b]: 1`).
+TEST(Compose, FuzzFieldsRefuseNonScalarKeys) {
+  YAML::Node node = YAML::Load("width: 2\n? [a, b]\n: 1\n");
+  Origins origins{{"model", "conf/model/x.yaml"}};
+  ModelOptions m;
+  Fields f(node, "model", &origins);
+  m.visit(f);
+  std::string msg = error_of([&] { f.done(); });
+  EXPECT_HAS(msg, "config section 'model' (from conf/model/x.yaml): a key must be a plain name, got [a, b]");
+}
+
 }  // namespace
 }  // namespace swepo

@@ -108,5 +108,25 @@ TEST(SweepSyntax, Errors) {
   expect_error("novalue", "expected key=value");
 }
 
+// Found by fuzz/fuzz_sweep_syntax (libFuzzer + UBSan): range() arguments whose exact decimals do
+// not fit a long long overflowed (signed overflow in pow10 / the products / x += step), and an
+// exponent past int made std::stoi throw std::out_of_range instead of a UserError.
+TEST(SweepSyntax, FuzzRangeDigitsOverflow) {
+  // The fuzzer's input, verbatim: a step of 2.5e-3103 needs 3104 decimal places.
+  EXPECT_EQ(expand_multirun({"loss=dpo,swepo"}).size(), 2u);
+  expect_error("seed=range(5,-0.0,2.5e-3103)", "more than 17 significant digits or 18 decimal places");
+  expect_error("a=range(0,1,1e-30)", "decimal places");
+  expect_error("a=range(0,1e99999999999)", "significant digits");
+  expect_error("a=range(1,123456789012345678)", "significant digits");
+  // Each fits alone, not at the common scale of 0.001: 9e16 * 1000 > 2^63.
+  expect_error("a=range(0,90000000000000000,0.001)", "more than 18 digits at a common scale");
+  // The step would carry x past 2^63 - 1 after the second value: the range ends there.
+  EXPECT_EQ(sweep_values("a", "range(0.00,92000000000000000,50000000000000000)"),
+            (std::vector<std::string>{"0.0", "5e+16"}));
+  // Leading zeros are not significant digits; a zero with any exponent is zero.
+  EXPECT_EQ(sweep_values("a", "range(00000000000000000001,3)"), (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(sweep_values("a", "range(0e-40,0.5,0.25)"), (std::vector<std::string>{"0.0", "0.25"}));
+}
+
 }  // namespace
 }  // namespace swepo

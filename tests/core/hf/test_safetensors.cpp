@@ -193,5 +193,20 @@ TEST(SafetensorsIndex, ShardNamesAndGreedyPlan) {
   EXPECT_EQ(safetensors_plan_shards({1, 2}, 100).size(), 1u);
 }
 
+// Found by fuzz/fuzz_safetensors (UBSan): an empty tensor whose other dimensions are large, e.g.
+// [1e15, 1e15, 0], is valid (0 bytes), but StTensorInfo::numel() multiplied left to right and
+// overflowed int64 before reaching the 0.
+TEST(Safetensors, FuzzEmptyTensorWithHugeDimensions) {
+  const std::string h = R"({"w":{"dtype":"F32","shape":[1000000000000000,1000000000000000,0],"data_offsets":[0,0]}})";
+  StHeader hd = parse(file_image(h, ""));
+  ASSERT_EQ(hd.tensors.size(), 1u);
+  EXPECT_EQ(hd.tensors[0].numel(), 0);
+  EXPECT_EQ(hd.tensors[0].shape, (std::vector<int64_t>{1000000000000000, 1000000000000000, 0}));
+  // A hand-built shape whose product does not fit saturates instead of overflowing.
+  StTensorInfo t;
+  t.shape = {int64_t(1) << 40, int64_t(1) << 40};
+  EXPECT_EQ(t.numel(), INT64_MAX);
+}
+
 }  // namespace
 }  // namespace swepo

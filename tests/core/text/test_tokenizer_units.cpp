@@ -283,5 +283,40 @@ TEST(HfTokenizerUnit, TruncatedJsonAndMissingFiles) {
   EXPECT_NE(load_error(cfg_trunc.str()).find("tokenizer_config.json: not valid JSON"), std::string::npos);
 }
 
+// Found by fuzz/fuzz_tokenizer: a number too large for a double (1e999) is valid JSON syntax, but
+// nlohmann's parser throws json::out_of_range (406) for it, not parse_error; json_parse caught only
+// parse_error, so the exception escaped load_hf_tokenizer.
+TEST(HfTokenizerUnit, FuzzNumberOverflowIsAUserError) {
+  for (const std::string text : {R"({"model": {"type": "BPE", "vocab": {"a": 1e999}, "merges": []}})",
+                                 R"({"version": "1.0", "truncation": -1e99900000})"}) {
+    test::TokTempDir dir{"overflow"};
+    test::write_text_file(dir.path / "tokenizer.json", text);
+    const std::string msg = load_error(dir.str());
+    EXPECT_NE(msg.find("tokenizer.json: not valid JSON"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("number overflow"), std::string::npos) << msg;
+  }
+  // The same in tokenizer_config.json next to a valid tokenizer.json.
+  TokDir d(five_merges());
+  test::write_text_file(d.dir.path / "tokenizer_config.json", R"({"model_max_length": 1e999})");
+  const std::string msg = load_error(d.str());
+  EXPECT_NE(msg.find("tokenizer_config.json: not valid JSON"), std::string::npos) << msg;
+}
+
+// Found by fuzzing tokenizer_config.json (fuzz/fuzz_tokenizer, UBSan float-cast-overflow): a
+// model_max_length below -9.2e18 was cast to int64 (undefined); negative lengths are now refused.
+TEST(HfTokenizerUnit, FuzzNegativeModelMaxLength) {
+  for (const char* v : {"-1e+30", "-1"}) {
+    TokDir d(five_merges());
+    test::write_text_file(d.dir.path / "tokenizer_config.json", std::string(R"({"model_max_length": )") + v + "}");
+    const std::string msg = load_error(d.str());
+    EXPECT_NE(msg.find("tokenizer_config.json"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("model_max_length must be >= 0"), std::string::npos) << msg;
+  }
+  TokDir big(five_merges(), json{{"model_max_length", 1e30}});
+  EXPECT_EQ(HfTokenizer(big.str()).model_max_length(), INT64_MAX);
+  TokDir zero(five_merges(), json{{"model_max_length", 0}});
+  EXPECT_EQ(HfTokenizer(zero.str()).model_max_length(), 0);
+}
+
 }  // namespace
 }  // namespace swepo
