@@ -10,6 +10,8 @@
 #include <thread>
 #include <utility>
 
+#include <unistd.h>
+
 #include <fmt/core.h>
 
 #include "core/store/store_run.h"
@@ -310,7 +312,10 @@ void job_launch(SweepRun& r, const ProcessSignals& signals, int slot, size_t i) 
   std::string device;
   ProcessLaunch l = job_command(r, slot, p, run, &device);
   try {
-    run_launch(r.store, run, 0, device, r.prov);
+    // Until the child's pid is recorded the row carries the runner's own: a runner killed in
+    // between leaves a run whose process is gone (rerun at once by the next resume), not one that
+    // looks alive until its heartbeat goes stale (found by tests/apps/test_chaos.cpp).
+    run_launch(r.store, run, static_cast<int64_t>(::getpid()), device, r.prov);
   } catch (const StoreError& e) {  // e.g. another runner finished it meanwhile
     r.log << fmt::format("job {} (run {}): not started: {}\n", p.job.number, run, e.what());
     ++r.completed;

@@ -3,9 +3,22 @@
 
 #include "core/store/db.h"
 #include "core/store/db_backend.h"
+#include "core/util/error.h"
 
 namespace swepo {
 namespace {
+
+// A damaged file (SQLITE_CORRUPT: a b-tree page that does not parse; SQLITE_NOTADB: not a database
+// at all) is bad input, not a transient store failure: a UserError (exit 2) that names the file and
+// says what to do. SQLite keeps no per-page checksums, so damage that still parses (a flipped bit in
+// a stored value) cannot be seen by any reader; `PRAGMA integrity_check` finds structural damage.
+void throw_if_damaged(sqlite3* db, const std::string& path, const std::string& msg) {
+  const int code = db ? (sqlite3_extended_errcode(db) & 0xff) : SQLITE_OK;
+  if (code != SQLITE_CORRUPT && code != SQLITE_NOTADB) return;
+  throw UserError("database '" + path + "' is damaged (" + msg +
+                  "); swepo will not write to it. Restore it from a backup, or copy out what is readable: "
+                  "sqlite3 '" + path + "' .recover | sqlite3 recovered.db");
+}
 
 class SqliteStmt : public StmtBackend {
  public:
@@ -28,6 +41,7 @@ class SqliteStmt : public StmtBackend {
     if (rc == SQLITE_DONE) return false;
     std::string msg = sqlite3_errmsg(db_);
     sqlite3_reset(st_);
+    throw_if_damaged(db_, path_, msg);
     throw StoreError("database '" + path_ + "': " + msg + " (in: " + sql_.substr(0, 80) + ")");
   }
   void done() override { sqlite3_reset(st_); }
@@ -85,6 +99,7 @@ class SqliteDb : public DbBackend {
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : sqlite3_errmsg(db_);
       sqlite3_free(err);
+      throw_if_damaged(db_, path_, msg);
       throw StoreError("database '" + path_ + "': " + msg + " (in: " + sql.substr(0, 80) + ")");
     }
   }

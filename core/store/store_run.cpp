@@ -105,7 +105,10 @@ void run_launch(Store& store, int64_t id, int64_t pid, const std::string& device
   WriteTxn txn(db);
   std::string st = status_of(db, id);
   if (st == kRunFinished) throw StoreError("run " + std::to_string(id) + " is already FINISHED");
-  clear_results(db, id);
+  // As run_claim: a KILLED or stale RUNNING attempt keeps its metric history (the relaunch resumes
+  // from its checkpoint and drops only what it redoes); a SCHEDULED or FAILED one starts clean.
+  // (Clearing it here lost the steps before the checkpoint; found by tests/apps/test_chaos.cpp.)
+  clear_results(db, id, /*keep_metrics=*/st == kRunKilled || st == kRunRunning);
   double now = store_now();
   Stmt u(db,
          "UPDATE runs SET status = 'RUNNING', started = ?, heartbeat = ?, ended = NULL, error = NULL, "

@@ -30,7 +30,8 @@ namespace swepo {
 int64_t run_register(Store& store, const RunSpec& spec);
 
 // Runner: the job process `pid` was started for run `id`: RUNNING, attempts + 1, heartbeat now;
-// clears a previous attempt's metrics, evals and artifacts.
+// clears a previous attempt's evals and artifacts, and its metrics unless that attempt was KILLED
+// or died RUNNING (its relaunch resumes from the checkpoint; see run_claim).
 void run_launch(Store& store, int64_t id, int64_t pid, const std::string& device, const Provenance& prov);
 // Runner: records the job's process id once it is spawned (run_launch ran before the fork).
 void run_set_pid(Store& store, int64_t id, int64_t pid);

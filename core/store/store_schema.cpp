@@ -1,5 +1,7 @@
 #include "core/store/store_schema.h"
 
+#include "core/util/error.h"
+
 namespace swepo {
 
 // Times are Unix seconds (REAL / DOUBLE PRECISION); the views show them as ISO text. Status
@@ -317,9 +319,9 @@ void store_migrate(Db& db, int target) {
   if (db.postgres()) db.exec("SELECT pg_advisory_xact_lock(77104101)");  // SQLite: BEGIN IMMEDIATE did it
   int version = store_schema_version(db);
   if (version > latest)
-    throw StoreError("database '" + db.path() + "' has schema version " + std::to_string(version) +
-                     ", newer than this swepo understands (" + std::to_string(latest) +
-                     "); use a newer swepo");
+    throw UserError("database '" + db.path() + "' has schema version " + std::to_string(version) +
+                    ", newer than this swepo understands (" + std::to_string(latest) +
+                    "); use the newer swepo that wrote it (this one leaves the file untouched)");
   if (version == target) return;  // another opener migrated meanwhile
   if (version == 0) db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)");
   for (const auto& m : store_migrations()) {

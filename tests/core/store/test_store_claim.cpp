@@ -94,6 +94,25 @@ TEST_P(StoreClaim, KilledAndStaleAttemptsKeepTheirMetricsForAResume) {
   EXPECT_EQ(store.run_get(id)->attempts, 3);
 }
 
+// The local runner's launch follows the same rule as a claim: a KILLED attempt, or one that died
+// RUNNING (its runner was killed), keeps its metrics for the resume; a FAILED one starts clean.
+TEST_P(StoreClaim, LaunchKeepsAKilledOrDeadAttemptsMetrics) {
+  test::TempStore t(GetParam(), "launch");
+  Store store(t.path);
+  const int64_t id = run_register(store, spec("h", 0));
+  run_launch(store, id, 0, "cpu", {});
+  for (int s = 1; s <= 3; ++s) run_log_metrics(store, id, s, {{"pref/loss", 1.0 / s}});
+  run_launch(store, id, 0, "cpu", {});  // the runner died with it: RUNNING, process gone
+  EXPECT_EQ(store.run_metric_history(id, "pref/loss").size(), 3u);
+  run_kill(store, id, "SIGKILL");
+  run_launch(store, id, 0, "cpu", {});
+  EXPECT_EQ(store.run_metric_history(id, "pref/loss").size(), 3u);
+  EXPECT_EQ(store.run_get(id)->attempts, 3);
+  run_fail(store, id, "exit 1");
+  run_launch(store, id, 0, "cpu", {});
+  EXPECT_TRUE(store.run_metric_history(id, "pref/loss").empty());
+}
+
 TEST_P(StoreClaim, ClaimNextTakesJobsInOrderAndSubmissionsAreRecorded) {
   test::TempStore t(GetParam(), "next");
   Store store(t.path);

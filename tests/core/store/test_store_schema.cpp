@@ -2,9 +2,14 @@
 // backends (SQLite and PostgreSQL; see store_test_util.h).
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "core/store/store.h"
+#include "core/store/store_query.h"
 #include "core/store/store_run.h"
 #include "core/store/store_schema.h"
+#include "core/util/error.h"
+#include "core/util/fs.h"
 #include "tests/core/store/store_test_util.h"
 
 namespace swepo {
@@ -87,9 +92,67 @@ TEST_P(StoreSchema, RefusesANewerDatabase) {
   try {
     Store store(t.path);
     ADD_FAILURE() << "opened a version-99 database";
-  } catch (const StoreError& e) {
+  } catch (const UserError& e) {  // bad input: exit 2 from the CLI
     EXPECT_NE(std::string(e.what()).find("schema version 99, newer than this swepo"), std::string::npos) << e.what();
   }
+}
+
+// A damaged SQLite file is a UserError naming the file and the way out, never a crash or a silent
+// read: a b-tree page whose type byte is not a page type (SQLITE_CORRUPT), a file whose header is
+// not SQLite's (SQLITE_NOTADB). The integrity check reports the damage too.
+TEST(StoreDamage, DamagedPagesAndHeadersAreUserErrors) {
+  test::TempStore t(test::Backend::Sqlite, "damaged");
+  {
+    Store store(t.path);
+    RunSpec s;
+    s.config_yaml = "{}";
+    for (int i = 0; i < 200; ++i) {
+      s.config_hash = "h" + std::to_string(i);
+      s.params = {{"loss.name", "dpo"}, {"seed", std::to_string(i)}};
+      run_register(store, s);
+    }
+  }
+  int64_t runs_root = 0, params_root = 0, params_index_root = 0;
+  {
+    Store store(t.path);
+    runs_root = scalar(store.db(), "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'runs'");
+    params_root = scalar(store.db(), "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = 'params'");
+    params_index_root = scalar(store.db(), "SELECT rootpage FROM sqlite_master WHERE name = 'params_by_key'");
+    store.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");  // every page in the main file
+  }
+  const std::string good = read_file(t.path);
+  auto expect_damaged = [&](const std::string& bytes, const std::string& why) {
+    std::ofstream(t.path, std::ios::binary | std::ios::trunc) << bytes;
+    std::filesystem::remove(t.path + "-wal");
+    std::filesystem::remove(t.path + "-shm");
+    try {
+      Store store(t.path);
+      store_runs_brief(store);  // every page of `runs`
+      Stmt all(store.db(), "SELECT * FROM params");  // every page of `params` or of its covering index
+      while (all.step()) {
+      }
+      ADD_FAILURE() << why << ": read without an error";
+    } catch (const UserError& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find("database '" + t.path + "' is damaged"), std::string::npos) << why << ": " << m;
+      EXPECT_NE(m.find(".recover"), std::string::npos) << m;
+    }
+  };
+  // A b-tree page starts with its type (2, 5, 10 or 13): 0x7f is none of them. `runs`, then
+  // `params` with its covering index (a query may read either).
+  const size_t page = 4096;
+  for (const auto& roots : {std::vector<int64_t>{runs_root}, std::vector<int64_t>{params_root, params_index_root}}) {
+    std::string b = good;
+    for (int64_t root : roots) {
+      ASSERT_GT(root, 1);
+      ASSERT_LT(static_cast<size_t>(root - 1) * page, good.size()) << "root page " << root;
+      b[static_cast<size_t>(root - 1) * page] = static_cast<char>(0x7f);
+    }
+    expect_damaged(b, "root page " + std::to_string(roots[0]) + " type byte");
+  }
+  std::string header = good;
+  header.replace(0, 16, "not a database!!");
+  expect_damaged(header, "header");
 }
 
 // The views compute the same values on both backends: eval_over_seeds' mean, count and seeds
