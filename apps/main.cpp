@@ -1,4 +1,5 @@
 // swepo: command-line entry point. Dispatches to the subcommands in apps/commands.cpp.
+#include <csignal>
 #include <iostream>
 #include <string>
 
@@ -21,6 +22,9 @@ void print_help() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Past a file size limit (ulimit -f; a quota), a write fails with EFBIG and the run is recorded
+  // FAILED with that reason instead of the process dying from SIGXFSZ with nothing recorded.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_help();
     return argc < 2 ? 2 : 0;

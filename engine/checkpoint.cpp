@@ -6,6 +6,7 @@
 
 #include "core/util/error.h"
 #include "core/util/fs.h"
+#include "core/util/sealed.h"
 
 namespace swepo {
 namespace {
@@ -116,12 +117,18 @@ void save_checkpoint(const std::string& path, const Transformer& model,
   for (const auto& [name, t] : state.tensors) ar.write("tensor_" + name, t.cpu(), true);
   std::ostringstream os;
   ar.save_to(os);
-  write_file_atomic(path, os.str());
+  write_file_sealed(path, os.str());  // atomic, with the SHA-256 trailer checked on load
 }
 
 TrainState load_checkpoint(const std::string& path, Transformer& model, torch::optim::Optimizer* opt,
                            const std::string& expect_phase, const std::string& expect_fingerprint) {
-  const std::string bytes = read_file(path);  // UserError when missing
+  std::string bytes = read_file(path);  // UserError when missing
+  // A sealed file is checked before torch parses a byte of it; a file without a seal (written before
+  // seals, or cut short) is left to the archive reader, which rejects a truncated zip.
+  if (unseal_bytes(bytes) == SealState::broken)
+    throw UserError("checkpoint '" + path + "' is corrupt: the SHA-256 of its contents does not match the "
+                    "one it was written with (a damaged or hand-edited file); delete it to restart from "
+                    "an earlier checkpoint or from scratch");
   torch::serialize::InputArchive ar;
   try {
     std::istringstream is(bytes);
@@ -129,6 +136,8 @@ TrainState load_checkpoint(const std::string& path, Transformer& model, torch::o
   } catch (const c10::Error& e) {
     throw UserError("checkpoint '" + path + "' is corrupt or not a swepo checkpoint: " +
                     e.what_without_backtrace());
+  } catch (const std::exception& e) {  // torch::jit::ErrorReport (not a c10::Error): damaged archive code
+    throw UserError("checkpoint '" + path + "' is corrupt or not a swepo checkpoint: " + e.what());
   }
   TrainState st;
   try {
@@ -173,6 +182,10 @@ TrainState load_checkpoint(const std::string& path, Transformer& model, torch::o
   } catch (const c10::Error& e) {
     throw UserError("checkpoint '" + path + "' is corrupt or does not match this model: " +
                     e.what_without_backtrace());
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {  // torch::jit::ErrorReport from a nested archive (optimizer)
+    throw UserError("checkpoint '" + path + "' is corrupt or does not match this model: " + e.what());
   }
   return st;
 }

@@ -104,6 +104,10 @@ void FanoutSink::begin(int64_t total_steps, const std::string& phase) {
 void FanoutSink::log(int64_t step, const MetricMap& m) {
   for (auto* s : sinks_) s->log(step, m);
 }
+void FanoutSink::flush() {
+  for (auto* s : sinks_) s->flush();
+}
+
 void FanoutSink::end() {
   for (auto* s : sinks_) s->end();
 }

@@ -21,6 +21,9 @@ class MetricSink {
   virtual void begin(int64_t total_steps, const std::string& phase) {}
   // Metrics of the logging window ending at optimizer step `step` (1-based: after `step` updates).
   virtual void log(int64_t step, const MetricMap& metrics) = 0;
+  // Makes every metric logged so far durable. The trainer calls it before writing a checkpoint, so
+  // a run resumed from that checkpoint never skips steps whose metrics were still buffered.
+  virtual void flush() {}
   // Called once after the last step.
   virtual void end() {}
 };
@@ -75,6 +78,7 @@ class FanoutSink final : public MetricSink {
   explicit FanoutSink(std::vector<MetricSink*> sinks) : sinks_(std::move(sinks)) {}
   void begin(int64_t total_steps, const std::string& phase) override;
   void log(int64_t step, const MetricMap& metrics) override;
+  void flush() override;
   void end() override;
 
  private:

@@ -1,6 +1,7 @@
 #include "engine/ref_cache.h"
 
 #include <filesystem>
+#include <iostream>
 #include <sstream>
 
 #include <torch/torch.h>
@@ -10,6 +11,7 @@
 #include "core/util/error.h"
 #include "core/util/fs.h"
 #include "core/util/hash.h"
+#include "core/util/sealed.h"
 
 namespace swepo {
 namespace {
@@ -100,22 +102,32 @@ RefLogps reference_logps_cached(const Transformer& policy, const std::vector<Tok
   if (!cache_dir.empty()) {
     out.path = (std::filesystem::path(cache_dir) / (out.fingerprint + ".pt")).string();
     if (std::filesystem::exists(out.path)) {
-      try {
-        torch::serialize::InputArchive ar;
-        ar.load_from(out.path);
-        c10::IValue fp, format;
-        at::Tensor t;
-        if (ar.try_read("format", format) && format.isInt() && format.toInt() == kRefCacheFormat &&
-            ar.try_read("fingerprint", fp) && fp.isString() && fp.toStringRef() == out.fingerprint &&
-            ar.try_read("logps", t) && t.dim() == 2 && t.size(0) == R && t.size(1) == k_slots &&
-            t.scalar_type() == torch::kFloat32) {
-          out.logps = t;
-          out.from_cache = true;
-          return out;
+      // Only a sealed file whose SHA-256 matches is read; anything else (damaged, cut short, written
+      // before seals, another shape) is recomputed and replaced below, never served.
+      std::string bytes = read_file(out.path), problem;
+      if (unseal_bytes(bytes) != SealState::valid) {
+        problem = "its SHA-256 seal is missing or does not match";
+      } else {
+        try {
+          std::istringstream is(bytes);
+          torch::serialize::InputArchive ar;
+          ar.load_from(is);
+          c10::IValue fp, format;
+          at::Tensor t;
+          if (ar.try_read("format", format) && format.isInt() && format.toInt() == kRefCacheFormat &&
+              ar.try_read("fingerprint", fp) && fp.isString() && fp.toStringRef() == out.fingerprint &&
+              ar.try_read("logps", t) && t.dim() == 2 && t.size(0) == R && t.size(1) == k_slots &&
+              t.scalar_type() == torch::kFloat32) {
+            out.logps = t;
+            out.from_cache = true;
+            return out;
+          }
+          problem = "another format, fingerprint or shape";
+        } catch (const c10::Error& e) {
+          problem = e.what_without_backtrace();
         }
-      } catch (const c10::Error&) {
-        // unreadable cache file: recompute and overwrite below
       }
+      std::cerr << "ref cache: not using '" << out.path << "' (" << problem << "); recomputing it\n";
     }
   }
   Transformer ref = policy;  // in place: the policy itself (eval mode and no autograd in the pass)
@@ -132,7 +144,7 @@ RefLogps reference_logps_cached(const Transformer& policy, const std::vector<Tok
     ar.write("logps", out.logps, /*is_buffer=*/true);
     std::ostringstream os;
     ar.save_to(os);
-    write_file_atomic(out.path, os.str());
+    write_file_sealed(out.path, os.str());
   }
   return out;
 }

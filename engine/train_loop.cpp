@@ -52,8 +52,9 @@ TrainState train_loop_state(const TrainLoop& loop, const std::string& phase, con
 }
 
 void train_loop_save(const TrainLoop& loop, const TrainRunOptions& run, const Transformer& model,
-                     const TrainState& st, TrainResult& res) {
+                     const TrainState& st, TrainResult& res, MetricSink& sink) {
   if (run.checkpoint_dir.empty()) return;
+  sink.flush();  // the metrics up to this step are recorded before the checkpoint that skips them exists
   res.checkpoint_path = (std::filesystem::path(run.checkpoint_dir) / "last.pt").string();
   save_checkpoint(res.checkpoint_path, model, loop.opt.get(), st);
 }

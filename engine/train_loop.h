@@ -20,6 +20,7 @@
 #include "engine/checkpoint.h"
 #include "engine/collate.h"
 #include "engine/log_window.h"
+#include "engine/metrics_sink.h"
 #include "engine/model.h"
 #include "engine/optim.h"
 #include "engine/schedule.h"
@@ -59,9 +60,10 @@ TrainState train_loop_state(const TrainLoop& loop, const std::string& phase, con
                             int64_t step, const DataSchedule& sched);
 
 // Writes <run.checkpoint_dir>/last.pt atomically (nothing without a checkpoint_dir) and records
-// its path in res.
+// its path in res. Flushes `sink` first: a resume from the checkpoint redoes only steps after it, so
+// the metrics of the steps before it must already be recorded.
 void train_loop_save(const TrainLoop& loop, const TrainRunOptions& run, const Transformer& model,
-                     const TrainState& st, TrainResult& res);
+                     const TrainState& st, TrainResult& res, MetricSink& sink);
 
 // True at the steps that write a checkpoint: every checkpoint_every steps and the last one.
 inline bool train_loop_checkpoint_due(const TrainerConfig& cfg, int64_t step, int64_t end) {

@@ -90,7 +90,8 @@ TrainResult train_sft(Transformer& model, const Tokenizer& tok, const std::vecto
     const bool due = train_loop_checkpoint_due(cfg, step, end);
     const int sig = stop_requested();
     if (due || (sig && step < end))
-      train_loop_save(loop, run, model, train_loop_state(loop, "sft", res.fingerprint, step, sched_data), res);
+      train_loop_save(loop, run, model, train_loop_state(loop, "sft", res.fingerprint, step, sched_data), res,
+                      sink);
     if (sig && step < end) {  // preemption: checkpointed above, then stop
       sink.end();
       throw TrainingStopped(sig, step, res.checkpoint_path);

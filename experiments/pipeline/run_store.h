@@ -24,7 +24,7 @@ class StoreMetricSink final : public MetricSink {
   void begin(int64_t total_steps, const std::string& phase) override { phase_ = phase; }
   void log(int64_t step, const MetricMap& metrics) override;
   void end() override { writer_.flush(); }
-  void flush() { writer_.flush(); }
+  void flush() override { writer_.flush(); }
 
  private:
   MetricsWriter writer_;

@@ -49,8 +49,8 @@ std::string scratch(const std::string& name) {
 
 const std::string kConf = std::string(SWEPO_SOURCE_DIR) + "/experiments/conf";
 
-Result swepo_run(const std::string& dir, const std::string& args) {
-  const std::string cmd = "cd '" + dir + "' && SWEPO_THREADS=1 '" + std::string(SWEPO_EXE) + "' run --conf '" +
+Result swepo_run(const std::string& dir, const std::string& args, const std::string& shell_prefix = "") {
+  const std::string cmd = "cd '" + dir + "' && " + shell_prefix + "SWEPO_THREADS=1 '" + std::string(SWEPO_EXE) + "' run --conf '" +
                           kConf + "' " + args + " > out.txt 2> err.txt";
   const auto t0 = std::chrono::steady_clock::now();
   const int status = std::system(cmd.c_str());
@@ -139,6 +139,32 @@ TEST(CmdRun, TinyRunRecordsFinishedRunAndReusesSft) {
   EXPECT_NE(r.out.find("already FINISHED"), std::string::npos) << r.out;
   Store store(db);
   EXPECT_EQ(store.runs_list().size(), 2u);
+}
+
+// A full disk, emulated by a file size limit (ulimit -f: the process's writes past it fail with
+// EFBIG): the checkpoint write fails, the run is FAILED in the store with the reason, exit 2, and no
+// temporary file is left. (The engine test TrainResume.AFailedCheckpointWriteKeepsThePreviousOne
+// checks that the previous checkpoint survives.)
+TEST(CmdRun, AFileSizeLimitFailsTheRunWithTheReason) {
+  const std::string dir = scratch("full_disk");
+  const std::string db = dir + "/results.db";
+  Result r = swepo_run(dir, tiny(dir) + "loss=none seed=0 --db '" + db + "'");  // the SFT cache, unlimited
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  // 1 MiB: the store's few rows and the reference cache fit, a checkpoint (weights + AdamW) does not.
+  r = swepo_run(dir, tiny(dir) + "loss=dpo seed=0 --db '" + db + "'", "ulimit -f 1024 && ");
+  EXPECT_EQ(r.code, 2) << r.err << r.out;
+  EXPECT_NE(r.err.find("File too large"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("last.pt"), std::string::npos) << r.err;
+  Store store(db);
+  int failed = 0;
+  for (const auto& run : store.runs_list()) {
+    if (run.status != kRunFailed) continue;
+    ++failed;
+    EXPECT_NE(run.error.find("File too large"), std::string::npos) << run.error;
+  }
+  EXPECT_EQ(failed, 1);
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
 }
 
 TEST(CmdRun, UnknownKeyExitsTwoNamingItAndRecordsNothing) {

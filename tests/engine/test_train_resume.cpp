@@ -6,6 +6,9 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include "engine/checkpoint.h"
@@ -15,6 +18,7 @@
 #include "engine/train_sft.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
+#include "core/util/sealed.h"
 #include "losses/registry.h"
 #include "train_test_util.h"
 
@@ -112,6 +116,51 @@ TEST(TrainResume, StoppedAfterTenAndResumedEqualsUninterrupted) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(l2[i], lf[10 + i]) << "step " << 11 + i;
   EXPECT_EQ(second.records.front().step, 11);
   EXPECT_EQ(test::max_param_diff(m2, m_full), 0.0);
+}
+
+// A checkpoint write that fails (a full disk; here a file size limit below the checkpoint's size)
+// fails the run with the reason and leaves the previous checkpoint as it was.
+TEST(TrainResume, AFailedCheckpointWriteKeepsThePreviousOne) {
+  const std::string cache = test::temp_dir("full_cache");
+  const std::string ckpt = test::temp_dir("full_ckpt");
+  ByteTokenizer tok;
+  auto loss = make_loss(YAML::Load("{name: dpo, pairing: best_vs_random}"));
+  const TrainerConfig cfg = resume_config(cache, 21);
+  const auto data = test::pref_records();
+  Transformer m1 = test::tiny_model(21);
+  TrainRunOptions stop;
+  stop.checkpoint_dir = ckpt;
+  stop.stop_after_step = 5;
+  MemorySink sink;
+  const TrainResult r1 = train_preference(m1, tok, data, *loss, cfg, {}, sink, stop);
+  const std::string before = read_file(r1.checkpoint_path);
+  // Resume under a (soft) file size limit of half the checkpoint's size: its next write fails. The
+  // limit is lowered in this process and restored after (no fork: the child of a LibTorch process
+  // may hang in its thread pools).
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit lim = saved;
+  lim.rlim_cur = static_cast<rlim_t>(before.size() / 2);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &lim), 0);
+  std::string msg = "no error";
+  try {
+    Transformer m2 = test::tiny_model(21);
+    TrainRunOptions resume;
+    resume.resume_from = r1.checkpoint_path;
+    resume.checkpoint_dir = ckpt;
+    MemorySink s2;
+    train_preference(m2, tok, data, *loss, cfg, {}, s2, resume);
+  } catch (const UserError& e) {
+    msg = e.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_NE(msg.find("cannot write '" + r1.checkpoint_path + "' (write): File too large"), std::string::npos) << msg;
+  EXPECT_EQ(read_file(r1.checkpoint_path), before) << "the previous checkpoint is unchanged";
+  Transformer m3 = test::tiny_model(99);
+  EXPECT_EQ(load_checkpoint(r1.checkpoint_path, m3, nullptr, "pref", "").step, 5);
+  EXPECT_EQ(test::count_files(ckpt), 1) << "no temporary file is left";
 }
 
 // A stop signal (SIGTERM: preemption, scancel, requeue) arriving during step 7's logging.
@@ -232,6 +281,15 @@ TEST(Checkpoint, CorruptTruncatedMismatchedAndMissingAreUserErrors) {
   std::ofstream(garbage) << "this is not a checkpoint";
   std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   expect_user_error([&] { resume_sft(garbage, cfg); }, "garbage.pt");
+  // A flipped byte anywhere (tensor data torch would read without complaint, or the seal itself) is
+  // caught by the SHA-256 seal before anything is loaded.
+  for (size_t at : {bytes.size() / 2, bytes.size() - 100, bytes.size() - 1}) {
+    std::string f = bytes;
+    f[at] = static_cast<char>(f[at] ^ 0x01);
+    const std::string flipped = dir + "/flipped" + std::to_string(at) + ".pt";
+    std::ofstream(flipped, std::ios::binary) << f;
+    expect_user_error([&] { resume_sft(flipped, cfg); }, "is corrupt: the SHA-256 of its contents does not match");
+  }
   expect_user_error([&] { resume_sft(truncated, cfg); }, "truncated.pt");
   expect_user_error([&] { resume_sft(dir + "/missing.pt", cfg); }, "missing.pt");
 
@@ -276,6 +334,32 @@ TEST(Checkpoint, WeightsRoundTrip) {
   EXPECT_TRUE(back.tensors.at("y").equal(st.tensors["y"]));
   // No temporary file is left next to the checkpoint (written then renamed).
   EXPECT_EQ(test::count_files(dir), 1);
+}
+
+// Found by fuzz/fuzz_checkpoint: a damaged type name in the archive's TorchScript code (one byte
+// of "model : __torch__.___torch_mangle_N.Module") makes LibTorch's importer throw
+// torch::jit::ErrorReport, which is not a c10::Error, so it escaped load_checkpoint instead of
+// becoming the "corrupt" UserError. The fuzzer's file was a mutated checkpoint; this is the same
+// damage made by hand, without a seal (a file written before seals) and sealed again.
+TEST(Checkpoint, FuzzDamagedArchiveCodeIsAUserError) {
+  const std::string dir = test::temp_dir("ckpt_fuzz_code");
+  Transformer a = test::tiny_model(1);
+  TrainState st;
+  st.phase = "model";
+  save_checkpoint(dir + "/w.pt", a, nullptr, st);
+  std::string bytes = read_file(dir + "/w.pt");
+  ASSERT_EQ(unseal_bytes(bytes), SealState::valid);
+  const std::string code = "model : __torch__.___torch_mangle_";
+  const size_t at = bytes.find(code);
+  ASSERT_NE(at, std::string::npos);
+  const size_t mod = bytes.find(".Module", at);
+  ASSERT_NE(mod, std::string::npos);
+  bytes[mod + 6] = 'x';  // ".Modulx": a type the importer does not know
+  for (const std::string& file : {bytes, seal_bytes(bytes)}) {
+    write_file_atomic(dir + "/bad.pt", file);
+    Transformer b = test::tiny_model(2);
+    expect_user_error([&] { load_model_weights(dir + "/bad.pt", b); }, "is corrupt or not a swepo checkpoint");
+  }
 }
 
 }  // namespace
