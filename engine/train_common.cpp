@@ -8,7 +8,7 @@
 namespace swepo {
 
 DataSchedule::DataSchedule(int64_t n_examples, const TrainerConfig& cfg)
-    : n_(n_examples), batch_size_(cfg.batch_size), seed_(cfg.seed) {
+    : n_(n_examples), batch_size_(cfg.batch_size), seed_(cfg.order_seed()) {
   if (n_ < batch_size_)
     throw UserError("trainer.batch_size (" + std::to_string(batch_size_) +
                     ") is larger than the dataset (" + std::to_string(n_) + " examples)");
@@ -47,6 +47,9 @@ std::string run_fingerprint(const std::string& phase, const TrainerConfig& cfg,
                             const std::string& extra) {
   std::string s = "run-v1\nphase=" + phase + "\n";
   s += dump_fields(cfg, {"log_every", "checkpoint_every", "device", "ref_cache_dir", "ref_batch_size"});
+  // Separate streams only when set, so checkpoints from before these existed still match.
+  if (cfg.data_seed >= 0) s += "data_seed=" + std::to_string(cfg.data_seed) + "\n";
+  if (cfg.pair_seed >= 0) s += "pair_seed=" + std::to_string(cfg.pair_seed) + "\n";
   s += dump_fields(truncation, {});
   s += dump_fields(model, {});
   s += "tokenizer=" + tokenizer_fp + "\ndataset=" + dataset_fp + "\nextra=" + extra + "\n";

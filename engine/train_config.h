@@ -41,6 +41,12 @@ struct TrainerConfig {
   int64_t log_every = 10;               // steps between metric records (the only host syncs)
   int64_t checkpoint_every = 0;         // steps between checkpoints; 0: only at the end
   int64_t seed = 0;                     // init, data order, loss sampling and generation streams
+  // Set by the run from its top-level data_seed / pair_seed (experiments/pipeline/run_config.h), not
+  // stage config keys (visit() leaves them out): -1 means `seed`.
+  int64_t data_seed = -1;               // the data order (which prompts form each batch)
+  int64_t pair_seed = -1;               // the loss's sampling stream (DPO's random rejected response)
+  int64_t order_seed() const { return data_seed >= 0 ? data_seed : seed; }
+  int64_t loss_seed() const { return pair_seed >= 0 ? pair_seed : seed; }
   std::string device = "auto";          // auto | cpu | cuda | cuda:N
   // Memory and precision (engine/train_loop.h). Exact alternatives: activation_checkpointing.
   std::string precision = "auto";       // auto | fp32 | bf16_autocast | bf16 (frozen weights stored in bf16)

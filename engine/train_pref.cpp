@@ -131,7 +131,7 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
   if (dist) dist->check_same("preference run fingerprint (config, data, model)", res.fingerprint);
 
   // Loss::compute's stream, one per rank (rank 0's is the single-process stream).
-  at::Generator loss_gen = make_cpu_generator(derive_seed(cfg.seed, "loss", static_cast<uint64_t>(rank)));
+  at::Generator loss_gen = make_cpu_generator(derive_seed(cfg.loss_seed(), "loss", static_cast<uint64_t>(rank)));
 
   // Resume, or compute the reference log-probs from the policy as passed in.
   int64_t step = 0;
@@ -166,14 +166,14 @@ TrainResult train_preference(Transformer& policy, const Tokenizer& tok,
   }
   if (dist && run.resume_from.empty() && ref_all.defined()) dist->broadcast(ref_all, 0);
   if (dist && !run.resume_from.empty() && rank != 0)  // rank 0's stream was saved; the others redraw
-    loss_gen = make_cpu_generator(derive_seed(cfg.seed, "loss/resumed", static_cast<uint64_t>(rank * (1 << 20) + step)));
+    loss_gen = make_cpu_generator(derive_seed(cfg.loss_seed(), "loss/resumed", static_cast<uint64_t>(rank * (1 << 20) + step)));
 
   auto save = [&](int64_t s) {  // the shared state plus the loss stream and the reference
     if (rank != 0) return;  // rank 0 alone writes (every rank holds the same weights)
     TrainState st = train_loop_state(loop, "pref", res.fingerprint, s, sched_data);
     st.rng["loss"] = loss_gen.get_state();
     if (ref_all.defined()) st.tensors["ref_logps"] = ref_all;
-    train_loop_save(loop, run, policy, st, res);
+    train_loop_save(loop, run, policy, st, res, sink);
   };
 
   LogWindow win(device);

@@ -37,7 +37,7 @@ ParamMatch parse_param_match(const std::string& text, const std::string& what) {
   for (const auto& part : split(value, '|')) {
     const std::string v = trim(part);
     if (v == "~" || v == "null")
-      m.absent = true;  // `KEY=~`: the run has no such param; `KEY=1|~`: 1 or absent
+      m.absent = true;  // `KEY=~`: the run has no such param (or it is null); `KEY=1|~`: 1 or absent
     else
       m.any_of.push_back(v);
   }
@@ -76,7 +76,7 @@ std::vector<const ReportRun*> ReportData::finished(const Where& where) const {
     bool ok = true;
     for (const auto& m : where) {
       auto it = r.params.find(m.key);
-      ok = m.absent && it == r.params.end();
+      ok = m.absent && (it == r.params.end() || it->second == "null");  // `~`: absent or null
       if (it != r.params.end())
         for (const auto& v : m.any_of) ok = ok || param_value_equal(it->second, v);
       if (!ok) break;

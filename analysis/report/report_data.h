@@ -20,6 +20,7 @@ inline constexpr const char* kDecodingAuto = "auto";
 
 // One condition of a filter: the run's param `key` equals one of `any_of` (numbers compare as
 // numbers: 1 = 1.0 = 1e0; anything else as text), or, when absent = true, the run has no such param
+// or has it as null (a key added later with a null default, e.g. pair_seed, reads as absent)
 // (text form: `key=~` alone, or `key=1|~` for "1 or absent").
 struct ParamMatch {
   std::string key;

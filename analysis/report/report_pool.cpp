@@ -49,7 +49,7 @@ std::vector<ConfigDifference> report_config_differences(const std::vector<const 
     d.key = key;
     for (const auto* r : runs) {
       auto it = r->params.find(key);
-      const std::string v = it == r->params.end() ? "~" : it->second;
+      const std::string v = it == r->params.end() || it->second == "null" ? "~" : it->second;
       auto same = std::find_if(d.values.begin(), d.values.end(), [&](const auto& e) {
         return (e.first == "~" || v == "~") ? e.first == v : param_value_equal(e.first, v);
       });

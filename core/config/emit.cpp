@@ -69,8 +69,11 @@ std::string config_to_yaml(const YAML::Node& config) {
 std::string config_hash(const YAML::Node& config, bool include_seed) {
   if (include_seed || !config.IsMap()) return sha256_hex(tree_canonical(config));
   YAML::Node without(YAML::NodeType::Map);
-  for (const auto& kv : config)
-    if (kv.first.Scalar() != "seed") without[kv.first.Scalar()] = tree_copy(kv.second);
+  for (const auto& kv : config) {
+    const std::string& k = kv.first.Scalar();
+    const bool null_seed = k.size() > 5 && k.compare(k.size() - 5, 5, "_seed") == 0 && kv.second.IsNull();
+    if (k != "seed" && !null_seed) without[k] = tree_copy(kv.second);
+  }
   return sha256_hex(tree_canonical(without));
 }
 

@@ -202,7 +202,8 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out, Di
       run.extra_fingerprint += "\nlora=" + tree_canonical(with_defaults(YAML::Node(), cfg.lora));
     }
     std::cerr << "pref: loss " << cfg.loss_name << " on " << data.pref.size() << " prompts, seed " << cfg.seed
-              << "\n";
+              << " (data order " << cfg.trainer.order_seed() << ", loss sampling " << cfg.trainer.loss_seed()
+              << ")\n";
     pref = train_preference(policy, tok, data.pref, *loss, cfg.trainer, cfg.truncation, sink, run);
     pref_s = pref->seconds;
     pref_checkpoint = pref->checkpoint_path;
@@ -251,6 +252,8 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out, Di
   j["run_id"] = sr.id >= 0 ? nlohmann::json(sr.id) : nlohmann::json(nullptr);
   j["config_hash"] = config_hash(rr.composed.config, false);
   j["seed"] = cfg.seed;
+  j["seeds"] = {{"data", cfg.trainer.order_seed()}, {"pair", cfg.trainer.loss_seed()},
+                {"eval", cfg.eval_seed ? nlohmann::json(*cfg.eval_seed) : nlohmann::json("decodings")}};
   j["loss"] = cfg.loss_name;
   j["model"] = {{"name", cfg.model.name}, {"parameters", count_parameters(sft.model->config())}};
   j["data"] = data.description;

@@ -51,7 +51,8 @@ std::vector<std::string> data_source_names() {
 }
 
 const std::vector<std::string>& run_config_keys() {
-  static const std::vector<std::string> keys = {"seed",    "device",     "output_dir", "cache_dir",
+  static const std::vector<std::string> keys = {"seed",    "data_seed",  "pair_seed",  "eval_seed",
+                                                "device",  "output_dir", "cache_dir",
                                                 "model",   "data",       "loss",       "sft",
                                                 "sft_data", "trainer",   "lora",       "truncation",
                                                 "generation", "eval"};
@@ -84,6 +85,21 @@ RunConfig run_config_from(const ComposedConfig& c) {
     f.require(!r.output_dir.empty(), "output_dir", "must not be empty");
     f.require(!r.cache_dir.empty(), "cache_dir", "must not be empty");
     f.done();
+  }
+  // data_seed, pair_seed, eval_seed: null (derived) or an integer >= 0.
+  for (auto [key, out] : {std::pair<const char*, std::optional<int64_t>*>{"data_seed", &r.data_seed},
+                          {"pair_seed", &r.pair_seed},
+                          {"eval_seed", &r.eval_seed}}) {
+    auto n = map_child(root, key);
+    if (!n || n->IsNull()) continue;
+    YAML::Node one(YAML::NodeType::Map);
+    one[key] = *n;
+    int64_t v = 0;
+    Fields f(one, "", &origins);
+    f(key, v, "a separate seed");
+    f.require(v >= 0, key, "must be null (derived from seed) or an integer >= 0");
+    f.done();
+    *out = v;
   }
   r.model = read_section<ModelConfig>(root, "model", origins);
   r.data = read_data(root, origins);
@@ -126,6 +142,8 @@ RunConfig run_config_from(const ComposedConfig& c) {
                     std::to_string(r.trainer.seed) + " but the run's seed is " + std::to_string(r.seed) +
                     ": the preference stage uses the top-level 'seed' (write 'seed: ${seed}' or drop the key)");
   r.trainer.seed = r.seed;
+  r.trainer.data_seed = r.data_seed.value_or(-1);
+  r.trainer.pair_seed = r.pair_seed.value_or(-1);
   r.lora = read_section<LoraConfig>(root, "lora", origins);
   // LoRA trains the preference stage's adapters; the SFT stage trains every weight (its cached model
   // is the base the adapters are added to). bf16 storage applies to frozen weights only.

@@ -5,6 +5,12 @@
 // Top-level keys and where their defaults live:
 //   seed        the run's seed: preference optimisation (data order, DPO's pairing). Not part of
 //               the SFT fingerprint: every seed shares one SFT model.
+//   data_seed   null (= seed) or the seed of the preference stage's data order alone
+//   pair_seed   null (= seed) or the seed of the loss's sampling alone (DPO's random rejected
+//               response); Table 2's pairing-only variance fixes seed and varies this
+//   eval_seed   null: evaluation samples with the decodings' own seeds (eval.decodings), the same
+//               streams for every run (common random numbers); N: those streams mixed with N
+//               Null seeds are left out of the run's config hash (core/config/emit.h).
 //   device      auto | cpu | cuda[:N]; the default of sft.device and trainer.device
 //   output_dir  where config.yaml, summary.json and metrics.jsonl are written
 //   cache_dir   root of the caches: <cache_dir>/sft/<fingerprint>/ (SFT models),
@@ -27,6 +33,7 @@
 //   eval        EvalConfig (synth/eval_config.h); group eval/
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,6 +84,7 @@ struct SftDataConfig {
 
 struct RunConfig {
   int64_t seed = 0;
+  std::optional<int64_t> data_seed, pair_seed, eval_seed;  // null: see the top of this file
   std::string device = "auto";
   std::string output_dir = "outputs/run";
   std::string cache_dir = "cache";

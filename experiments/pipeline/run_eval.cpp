@@ -44,6 +44,12 @@ std::string decoding_label(double temperature, int seed) {
   return benchmarks::decoding_label(temperature, seed);  // the label import-eval writes too
 }
 
+uint64_t eval_stream_seed(const RunConfig& cfg, double temperature, int seed) {
+  const uint64_t s = derive_seed(static_cast<uint64_t>(seed), "eval/" + decoding_label(temperature));
+  if (!cfg.eval_seed) return s;  // the decoding's own stream, shared by every run
+  return derive_seed(static_cast<uint64_t>(*cfg.eval_seed), "eval_seed", s);
+}
+
 synth::EvalReport eval_stage(Transformer& model, const Tokenizer& tok, const synth::SynthData& data,
                              const RunConfig& cfg, const Progress& progress) {
   std::map<std::pair<double, int>, at::Generator> gens;
@@ -51,7 +57,7 @@ synth::EvalReport eval_stage(Transformer& model, const Tokenizer& tok, const syn
     auto it = gens.find({t, seed});
     if (it == gens.end())
       it = gens.emplace(std::make_pair(t, seed),
-                        make_cpu_generator(derive_seed(seed, "eval/" + decoding_label(t))))
+                        make_cpu_generator(eval_stream_seed(cfg, t, seed)))
                .first;
     return respond_batched(model, tok, prompts, cfg.generation, t, it->second, progress);
   };

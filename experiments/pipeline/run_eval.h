@@ -3,8 +3,9 @@
 //
 // The responder decodes prompts in batches of generation.batch_size (sorted by length so a batch
 // pads little), with the engine's KV-cache generation. Each (temperature, seed) decoding has its own
-// CPU generator seeded from derive_seed(seed, "eval/t=<temperature>"): a decoding's samples do not
-// depend on the run seed, the suite order or the other decodings.
+// CPU generator seeded by eval_stream_seed(): derive_seed(seed, "eval/t=<temperature>"), so a
+// decoding's samples do not depend on the run seed, the suite order or the other decodings; a set
+// eval_seed (run_config.h) mixes into every stream.
 #pragma once
 #include <functional>
 #include <string>
@@ -28,6 +29,9 @@ std::vector<std::string> respond_batched(Transformer& model, const Tokenizer& to
                                          const std::vector<std::string>& prompts,
                                          const GenerationConfig& g, double temperature,
                                          at::Generator& gen, const Progress& progress = {});
+
+// The seed of the (temperature, decoding seed) sampling stream of a run.
+uint64_t eval_stream_seed(const RunConfig& cfg, double temperature, int seed);
 
 synth::EvalReport eval_stage(Transformer& model, const Tokenizer& tok, const synth::SynthData& data,
                              const RunConfig& cfg, const Progress& progress = {});

@@ -57,6 +57,18 @@ TEST(ReportPool, DifferencesByKey) {
   EXPECT_NE(cli.find("'--pool loss.alpha'"), std::string::npos) << cli;
 }
 
+TEST(ReportPool, NullIsAbsent) {
+  // A key added later with a null default (a run recorded before it lacks it) is one configuration.
+  ReportRun a{1, 0, "FINISHED", {{"loss.p", "1"}, {"seed", "0"}}};
+  ReportRun b{2, 1, "FINISHED", {{"loss.p", "1"}, {"model.path", "null"}, {"seed", "1"}}};
+  ReportRun c{3, 2, "FINISHED", {{"loss.p", "1"}, {"model.path", "m/"}, {"seed", "2"}}};
+  EXPECT_TRUE(report_config_differences({&a, &b}, {}).empty());
+  auto d = report_config_differences({&a, &b, &c}, {});
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].values[0].first, "~");
+  EXPECT_EQ(d[0].values[0].second, (std::vector<int64_t>{1, 2}));
+}
+
 class ReportPoolStore : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -125,6 +137,24 @@ TEST_F(ReportPoolStore, GroupByMixingIsAnErrorUnlessPooled) {
   t = report_group_by(q, data);
   ASSERT_EQ(t.cells.size(), 2u);
   EXPECT_DOUBLE_EQ(t.cells[1][1].stats.mean, 24);  // swepo {20, 22, 30}
+}
+
+TEST_F(ReportPoolStore, TildeMatchesAbsentAndNull) {
+  {
+    Store store(db_);
+    testing_report::fixture_add(store, {{{"loss.name", "swepo"}, {"loss.p", "2"}, {"loss.alpha", "null"}}, 5, 40, 70, {}});
+  }
+  Store store(db_);
+  ReportData data(store);
+  // loss.alpha: ~ matches the null-valued run (LC 40) and the DPO run, which lacks the key (LC 10).
+  TableSpec t = table_spec_parse("columns: [{label: LC, metric: alpaca.lc}]\nrows:\n"
+                                 "  - {label: swepo null alpha, where: {loss.name: swepo, loss.alpha: ~}}\n"
+                                 "  - {label: dpo, where: {loss.name: dpo, loss.alpha: ~}}\n",
+                                 "t.yaml");
+  ReportTable r = report_build_table(t, data);
+  EXPECT_EQ(r.cells[0][0].stats.n, 1);
+  EXPECT_DOUBLE_EQ(r.cells[0][0].stats.mean, 40);
+  EXPECT_DOUBLE_EQ(r.cells[1][0].stats.mean, 10);
 }
 
 }  // namespace

@@ -90,6 +90,20 @@ TEST(ConfigHash, SeedOnlyChangesTheSeededHash) {
   EXPECT_NE(config_hash(s0, false), config_hash(lr, false));
 }
 
+TEST(ConfigHash, NullDerivedSeedsAreLeftOutSetOnesCount) {
+  YAML::Node plain = YAML::Load("seed: 0\nlr: 0.1\n");
+  YAML::Node nulls = YAML::Load("seed: 0\ndata_seed: null\npair_seed: ~\neval_seed: null\nlr: 0.1\n");
+  YAML::Node pair1 = YAML::Load("seed: 0\ndata_seed: null\npair_seed: 1\neval_seed: null\nlr: 0.1\n");
+  YAML::Node pair2 = YAML::Load("seed: 0\ndata_seed: null\npair_seed: 2\neval_seed: null\nlr: 0.1\n");
+  EXPECT_EQ(config_hash(plain, false), config_hash(nulls, false));  // runs from before the keys keep their identity
+  EXPECT_NE(config_hash(nulls, false), config_hash(pair1, false));
+  EXPECT_NE(config_hash(pair1, false), config_hash(pair2, false));
+  // Only null top-level *_seed keys: a nested one, or another null key, still counts.
+  EXPECT_NE(config_hash(plain, false), config_hash(YAML::Load("seed: 0\nlr: 0.1\ndata: {pair_seed: null}\n"), false));
+  EXPECT_NE(config_hash(plain, false), config_hash(YAML::Load("seed: 0\nlr: 0.1\nsteps: null\n"), false));
+  EXPECT_NE(config_hash(plain, true), config_hash(nulls, true));  // the seeded hash is of the whole config
+}
+
 TEST(ConfigHash, ComposedOverridesVsFileOrder) {
   // The same values reached by a group file or by overrides hash the same.
   ComposedConfig a = compose_config(kConf, {"model=big"});

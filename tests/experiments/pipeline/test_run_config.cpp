@@ -5,6 +5,8 @@
 
 #include "core/util/error.h"
 #include "experiments/pipeline/pipeline.h"
+#include "experiments/pipeline/run_eval.h"
+#include "experiments/pipeline/run_store.h"
 
 namespace swepo::pipeline {
 namespace {
@@ -33,6 +35,30 @@ TEST(RunConfig, DefaultsResolve) {
   // Unset stage keys take the run-level defaults.
   EXPECT_EQ(r.cfg.trainer.ref_cache_dir, "/tmp/x/ref_logps");
   EXPECT_EQ(r.cfg.output_dir, "outputs/dpo/seed3");
+}
+
+TEST(RunConfig, SeparateSeedsDeriveFromSeedUnlessSet) {
+  ResolvedRun d = resolve_run(kConf, {"loss=dpo", "seed=3"});
+  EXPECT_FALSE(d.cfg.data_seed || d.cfg.pair_seed || d.cfg.eval_seed);
+  EXPECT_EQ(d.cfg.trainer.order_seed(), 3);
+  EXPECT_EQ(d.cfg.trainer.loss_seed(), 3);
+  ResolvedRun s = resolve_run(kConf, {"loss=dpo", "seed=3", "pair_seed=5", "data_seed=0", "eval_seed=9"});
+  EXPECT_EQ(s.cfg.trainer.seed, 3);  // the init stays the run's seed
+  EXPECT_EQ(s.cfg.trainer.order_seed(), 0);
+  EXPECT_EQ(s.cfg.trainer.loss_seed(), 5);
+  EXPECT_EQ(*s.cfg.eval_seed, 9);
+  // Unset: the evaluation streams are the decodings' own (the same for every run seed); set: mixed.
+  EXPECT_EQ(eval_stream_seed(d.cfg, 0.5, 1), eval_stream_seed(resolve_run(kConf, {"seed=4"}).cfg, 0.5, 1));
+  EXPECT_NE(eval_stream_seed(d.cfg, 0.5, 1), eval_stream_seed(s.cfg, 0.5, 1));
+  EXPECT_NE(eval_stream_seed(s.cfg, 0.5, 1), eval_stream_seed(s.cfg, 0.5, 2));
+  // A pair_seed is part of the run's identity; a null one is not (written out or left to the default).
+  EXPECT_EQ(run_spec_from(d.composed, 3).config_hash,
+            run_spec_from(resolve_run(kConf, {"loss=dpo", "seed=3", "pair_seed=null"}).composed, 3).config_hash);
+  EXPECT_NE(run_spec_from(d.composed, 3).config_hash, run_spec_from(s.composed, 3).config_hash);
+  const std::string neg = user_error({"pair_seed=-1"});
+  EXPECT_NE(neg.find("pair_seed"), std::string::npos) << neg;
+  EXPECT_NE(neg.find("null (derived from seed) or an integer >= 0"), std::string::npos) << neg;
+  EXPECT_NE(user_error({"eval_seed=abc"}).find("eval_seed"), std::string::npos);
 }
 
 TEST(RunConfig, LossNoneSkipsPreferenceAndTakesNoOptions) {
