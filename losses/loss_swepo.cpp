@@ -20,9 +20,15 @@ LossOutput loss_swepo(const SwepoOptions& o, const PreferenceBatch& batch,
   if (o.weighting == "signed") u = delta.sign() * u;                    // [B, K]
   at::Tensor log_w = o.alpha * u;                                       // [B, K] float64, no grad
   at::Tensor shifted = s + log_w.to(s.scalar_type());                   // [B, K]: s'
-  at::Tensor pos = o.split == "median"
-                       ? batch.mask.logical_and(scores.gt(score_median(scores, batch.mask).unsqueeze(1)))
-                       : batch.mask.logical_and(delta.gt(0));             // [B, K]: Y+
+  at::Tensor pos = batch.mask.logical_and(delta.gt(0));                 // [B, K]: Y+ (mean split)
+  if (o.split == "median") {
+    // Above the median; when the best responses tie at the median ([1, 5, 5, 5]), those at it. So
+    // a prompt is used exactly when its scores are not all equal, as for the mean split (the
+    // trainer's accumulation counts on the traits' prediction of the prompts used).
+    at::Tensor med = score_median(scores, batch.mask).unsqueeze(1);      // [B, 1]
+    at::Tensor above = batch.mask.logical_and(scores.gt(med));          // [B, K]
+    pos = at::where(above.any(1, /*keepdim=*/true), above, batch.mask.logical_and(scores.ge(med)));
+  }
   at::Tensor neg = batch.mask.logical_and(pos.logical_not());           // [B, K]: Y−
   at::Tensor used = prompts_used(scores, batch.mask, traits).logical_and(pos.any(1));  // [B]
   // An unused prompt's Y+ is empty: use its valid set instead so the value stays finite.

@@ -6,8 +6,8 @@
 //   score_norm (per prompt over its valid responses, before the split and the weights):
 //     none: S as given | center: S − S̄ (Δ is unchanged: the same loss as none) |
 //     zscore: (S − S̄)/σ, σ = population std of the valid scores (σ = 0: all tied, skipped)
-//   split: mean: Y+ = {Δ_i > 0} | median: Y+ = {S_i > median of the valid S} (the weights still
-//     use Δ from the mean; a prompt with nothing above its median is skipped)
+//   split: mean: Y+ = {Δ_i > 0} | median: Y+ = {S_i > median of the valid S}, or {S_i = median}
+//     when the best responses tie at the median (the weights still use Δ from the mean)
 //   abs:    s'_i = s_i + α u_i           (weight w_i = exp(α u_i))
 //   signed: s'_i = s_i + α sign(Δ_i) u_i (weight w_i = exp(α sign(Δ_i) u_i))
 //   L = −LSE_{i ∈ Y+} s'_i + LSE_{all j} s'_j
@@ -48,7 +48,7 @@ struct SwepoOptions {
     v.choice("score_norm", score_norm, {"none", "center", "zscore"});
     v("split", split,
       "which responses are Y+: mean (S_i > S̄, the paper) | median (S_i > the median of the valid "
-      "scores; the weights still use |S_i − S̄|^p; nothing above the median: prompt skipped)");
+      "scores, or those at the median when the best tie there; the weights still use |S_i − S̄|^p)");
     v.choice("split", split, {"mean", "median"});
   }
 };

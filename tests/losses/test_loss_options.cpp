@@ -64,10 +64,16 @@ TEST(LossOptions, SwepoSplitMedian) {
   // Both prompts in one batch: the mean of the two.
   PreferenceBatch both = make_batch({kFour, three});
   EXPECT_NEAR(mean_value(*loss, both), (0.16880001412759604 + 1.4076059644443801) / 2, 1e-12);
-  // Nothing strictly above the median (S = [1, 5, 5, 5]: median 5): the prompt is skipped.
+  // Nothing strictly above the median (S = [1, 5, 5, 5]: median 5): Y+ = the three at the median,
+  // so the prompt is used (as with the mean split: only all-equal scores are skipped, which the
+  // trainer's accumulation relies on). S̄ = 4, Δ = [−3, 1, 1, 1], s' = [3, 1, 1, 1]:
+  //   L = −ln(3e) + ln(e³ + 3e) = 1.2421406652450213.
   Group top{{0, 0, 0, 0}, {0, 0, 0, 0}, {1, 5, 5, 5}, {}};
   LossOutput out = run(*loss, make_batch({top}));
-  EXPECT_FALSE(out.used[0].item<bool>());
+  EXPECT_TRUE(out.used[0].item<bool>());
+  EXPECT_NEAR(mean_value(*loss, make_batch({top})), 1.2421406652450213, 1e-12);
+  Group tied{{0, 0, 0}, {0, 0, 0}, {5, 5, 5}, {}};
+  EXPECT_FALSE(run(*loss, make_batch({tied})).used[0].item<bool>());  // all equal: skipped
 }
 
 TEST(LossOptions, ScoreMedianHelper) {
