@@ -35,9 +35,16 @@ timed() {  # timed CMD...: runs it, appends "| CMD | duration |" to the log
 only=()
 [[ -n "$TABLE1_ONLY" ]] && only=(--only "$TABLE1_ONLY")
 timed "$SWEPO" sweep sweeps/paper_table1.yaml --db "$DB" --jobs "$JOBS" "${only[@]}"
-timed "$SWEPO" sweep sweeps/paper_table2.yaml --db "$DB" --jobs "$JOBS"
+timed "$SWEPO" sweep sweeps/paper_table2_all_seeds.yaml --db "$DB" --jobs "$JOBS"
 timed "$SWEPO" sweep sweeps/k_ablation.yaml --db "$DB" --jobs "$JOBS"
 timed "$SWEPO" sweep sweeps/swepo_alpha.yaml --db "$DB" --jobs "$JOBS"
+# Issue 16: alpha at the authors' scale, score normalisation, the median split, the NLL term, and
+# Table 2 with the pairing seed alone, compared against baselines rerun with the same binary.
+timed "$SWEPO" sweep sweeps/swepo_scale.yaml --db "$DB" --jobs "$JOBS"
+timed "$SWEPO" sweep sweeps/nll_weight.yaml --db "$DB" --jobs "$JOBS"
+timed "$SWEPO" sweep sweeps/baselines.yaml --db "$DB" --jobs "$JOBS"
+timed "$SWEPO" sweep sweeps/paper_table2.yaml --db "$DB" --jobs "$JOBS"
+timed "$SWEPO" sweep sweeps/swepo_split.yaml --db "$DB" --jobs "$JOBS"
 
 SWEPO="$SWEPO" bash scripts/render_results.sh "$DB" results  # the tables and plots
 echo >> "$log"

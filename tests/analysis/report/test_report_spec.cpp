@@ -114,7 +114,8 @@ TEST(ReportSpec, BadFilesNameFileAndKey) {
 
 TEST(ReportSpec, BuiltinTablesParse) {
   const std::string dir = std::string(SWEPO_SOURCE_DIR) + "/analysis/tables";
-  for (const char* name : {"table1", "table2", "kablation", "quickstart", "swepo_alpha"}) {
+  for (const char* name : {"table1", "table2", "table2_all_seeds", "kablation", "quickstart", "swepo_alpha",
+                           "swepo_scale", "nll_weight"}) {
     const std::string path = table_spec_find(name, dir);
     EXPECT_EQ(path, dir + "/" + name + ".yaml");
     EXPECT_NO_THROW(table_spec_load(path)) << name;
@@ -135,7 +136,8 @@ TEST(ReportSpec, BuiltinTablesParse) {
     const std::string m = e.what();
     EXPECT_HAS(m, "unknown table 'tabel1'");
     EXPECT_HAS(m, "did you mean 'table1'");
-    EXPECT_HAS(m, "kablation, quickstart, swepo_alpha, table1, table1_hf, table2, table2_hf");
+    EXPECT_HAS(m, "kablation, nll_weight, quickstart, swepo_alpha, swepo_scale, table1, table1_hf, table2, "
+                  "table2_all_seeds, table2_hf");
   }
   EXPECT_THROW(table_spec_find("no/such/file.yaml"), UserError);
 }

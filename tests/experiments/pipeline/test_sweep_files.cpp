@@ -46,7 +46,7 @@ TEST(SweepFiles, EveryShippedSweepPlans) {
 
 TEST(SweepFiles, PaperSweepsHaveTheirJobCounts) {
   EXPECT_EQ(plan("paper_table1.yaml").size(), 48u);  // 8 rows x 2 presets x 3 seeds
-  EXPECT_EQ(plan("paper_table2.yaml").size(), 12u);  // 2 methods x 6 seeds
+  EXPECT_EQ(plan("paper_table2_all_seeds.yaml").size(), 12u);  // 2 methods x 6 seeds
   EXPECT_EQ(plan("k_ablation.yaml").size(), 12u);    // 2 methods x 2 K x 3 seeds
   EXPECT_EQ(plan("quickstart.yaml").size(), 4u);
   // The real-model sweeps: Table 1's 8 rows x 3 seeds, Table 2's 2 methods x 6 seeds, on model=hf
@@ -74,6 +74,27 @@ TEST(SweepFiles, Table1CoversEveryRowOnBothPresets) {
   for (const auto& [row, seeds] : seeds_by_row) EXPECT_EQ(seeds.size(), 3u) << row;
   EXPECT_TRUE(seeds_by_row.count("small:swepo:p2"));
   EXPECT_TRUE(seeds_by_row.count("tiny:none"));
+}
+
+// Table 2, pairing only: seed 0 throughout, pair_seed 0-5, each job its own config (pair_seed is part
+// of the config hash, the null data_seed and eval_seed are not).
+TEST(SweepFiles, Table2PairingVariesPairSeedAlone) {
+  const auto jobs = plan("paper_table2.yaml");
+  ASSERT_EQ(jobs.size(), 8u);  // DPO x 6 pair seeds, Swepo x 2
+  std::set<std::string> hashes;
+  for (const auto& j : jobs) {
+    EXPECT_EQ(j.spec.seed, 0);
+    EXPECT_EQ(param(j, "data_seed"), "null");
+    EXPECT_EQ(param(j, "eval_seed"), "null");
+    hashes.insert(j.spec.config_hash);
+  }
+  EXPECT_EQ(hashes.size(), 8u);
+  EXPECT_EQ(param(jobs[0], "pair_seed"), "0");
+  EXPECT_EQ(param(jobs[5], "pair_seed"), "5");
+  // The issue-16 sweeps plan too (their job counts are in their headers).
+  EXPECT_EQ(plan("swepo_scale.yaml").size(), 24u);
+  EXPECT_EQ(plan("nll_weight.yaml").size(), 12u);
+  EXPECT_EQ(plan("baselines.yaml").size(), 18u);
 }
 
 }  // namespace
