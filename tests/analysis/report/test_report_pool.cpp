@@ -155,6 +155,17 @@ TEST_F(ReportPoolStore, TildeMatchesAbsentAndNull) {
   EXPECT_EQ(r.cells[0][0].stats.n, 1);
   EXPECT_DOUBLE_EQ(r.cells[0][0].stats.mean, 40);
   EXPECT_DOUBLE_EQ(r.cells[1][0].stats.mean, 10);
+  // `~` on a key no run has (a store older than the key) matches every run; a value on it is an
+  // unknown key.
+  TableSpec older = table_spec_parse("columns: [{label: LC, metric: alpaca.lc}]\nrows:\n"
+                                     "  - {label: dpo, where: {loss.name: dpo, model.arch: ~}}\n",
+                                     "t.yaml");
+  EXPECT_DOUBLE_EQ(report_build_table(older, data).cells[0][0].stats.mean, 10);
+  TableSpec valued = table_spec_parse("columns: [{label: LC, metric: alpaca.lc}]\nrows:\n"
+                                      "  - {label: dpo, where: {loss.name: dpo, model.arch: llama}}\n",
+                                      "t.yaml");
+  EXPECT_NE(error_of([&] { report_build_table(valued, data); }).find("unknown param key 'model.arch'"),
+            std::string::npos);
 }
 
 }  // namespace
