@@ -201,9 +201,9 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out, Di
                 << "; the reference is the base (adapters off)\n";
       run.extra_fingerprint += "\nlora=" + tree_canonical(with_defaults(YAML::Node(), cfg.lora));
     }
-    std::cerr << "pref: loss " << cfg.loss_name << " on " << data.pref.size() << " prompts, seed " << cfg.seed
-              << " (data order " << cfg.trainer.order_seed() << ", loss sampling " << cfg.trainer.loss_seed()
-              << ")\n";
+    std::cerr << fmt::format("pref: loss {} on {} prompts, seed {} (data order {}, loss sampling {})\n",
+                             cfg.loss_name, data.pref.size(), cfg.seed, cfg.trainer.order_seed(),
+                             cfg.trainer.loss_seed());
     pref = train_preference(policy, tok, data.pref, *loss, cfg.trainer, cfg.truncation, sink, run);
     pref_s = pref->seconds;
     pref_checkpoint = pref->checkpoint_path;
@@ -349,8 +349,9 @@ RunOutcome run_pipeline(const RunOptions& opt) {
           world, device, std::chrono::milliseconds(static_cast<int64_t>(rr.cfg.trainer.dist_timeout_s * 1000)));
       dist->check_same("config (hash of the resolved config and seed)",
                        config_hash(rr.composed.config, false) + ":" + std::to_string(rr.cfg.seed));
-      std::cerr << "distributed: rank " << world.rank << " of " << world.size << " (" << dist->backend() << ", "
-                << world.source << ")\n";
+      // One write per line: every rank shares the terminal, and pieces written apart interleave.
+      std::cerr << fmt::format("distributed: rank {} of {} ({}, {})\n", world.rank, world.size, dist->backend(),
+                               world.source);
     } catch (const std::exception& e) {
       if (sr.store && opt.run_id >= 0) run_fail(*sr.store, opt.run_id, "rank " + std::to_string(world.rank) + ": " + e.what());
       throw;
