@@ -146,16 +146,21 @@ TEST(TrainPref, ReferenceLogpsAreCachedByFingerprint) {
   EXPECT_EQ(test::count_files(cache), 2);
 }
 
+// pref_records() tokenized, and the reference-cache key of `m` over them (truncation at 32 tokens).
+std::pair<std::vector<TokenizedGroup>, RefCacheKey> ref_inputs(const Tokenizer& tok, const Transformer& m) {
+  const auto data = test::pref_records();
+  std::vector<TokenizedGroup> groups;
+  for (const auto& r : data) groups.push_back(tokenize_group(tok, r));
+  return {groups, RefCacheKey{model_weights_hash(m), preference_dataset_fingerprint(data), tok.fingerprint(),
+                              truncation_resolve({}, 32), false}};
+}
+
 // A damaged cache file (a flipped byte anywhere, a cut, a file written before seals) is never
 // served: it is recomputed, equal to the first computation, and replaced by a valid file.
 TEST(RefCache, ADamagedFileIsRecomputedNeverServed) {
   ByteTokenizer tok;
   Transformer m = test::tiny_model(6);
-  const auto data = test::pref_records();
-  std::vector<TokenizedGroup> groups;
-  for (const auto& r : data) groups.push_back(tokenize_group(tok, r));
-  RefCacheKey key{model_weights_hash(m), preference_dataset_fingerprint(data), tok.fingerprint(),
-                  truncation_resolve({}, 32), false};
+  const auto [groups, key] = ref_inputs(tok, m);
   const std::string cache = test::temp_dir("ref_cache_damaged");
   RefLogps first = reference_logps_cached(m, groups, special_ids(tok), key, 4, 3, cache);
   ASSERT_FALSE(first.from_cache);
@@ -185,12 +190,8 @@ TEST(RefCache, MatchesAFreshForwardOfTheFrozenCopy) {
   // The cached [R, K] tensor equals response_logps of each record alone (padding slots are 0).
   ByteTokenizer tok;
   Transformer m = test::tiny_model(6);
-  const auto data = test::pref_records();
-  std::vector<TokenizedGroup> groups;
-  for (const auto& r : data) groups.push_back(tokenize_group(tok, r));
-  const TruncationConfig t = truncation_resolve({}, 32);
-  RefCacheKey key{model_weights_hash(m), preference_dataset_fingerprint(data), tok.fingerprint(), t,
-                  false};
+  const auto [groups, key] = ref_inputs(tok, m);
+  const TruncationConfig t = key.truncation;
   RefLogps ref = reference_logps_cached(m, groups, special_ids(tok), key, 4, 3, "");
   ASSERT_EQ(ref.logps.sizes(), (std::vector<int64_t>{8, 4}));
   m->eval();
