@@ -33,6 +33,8 @@
 #include "engine/train_pref.h"
 #include "experiments/pipeline/run_store.h"
 #include "losses/registry.h"
+#include "tests/engine/train_test_util.h"
+#include "tests/sweeps/job_args.h"
 
 namespace {
 
@@ -69,13 +71,11 @@ class PhaseSink final : public MetricSink {
   MetricSink& inner_;
 };
 
+// The trainer tests' tiny model, wider: ~0.3M parameters, so a checkpoint (weights + AdamW, ~4 MB)
+// takes a while to write.
 ModelConfig model_config() {
-  ModelConfig c;
-  c.name = "chaos";
-  c.vocab_size = ByteTokenizer::kVocab;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.d_model = 96;  // ~0.3M parameters: a checkpoint (weights + AdamW) of ~4 MB takes a while to write
+  ModelConfig c = test::tiny_model_config();
+  c.d_model = 96;
   c.d_ff = 192;
   c.max_seq_len = 48;
   return c;
@@ -93,16 +93,10 @@ std::vector<PreferenceRecord> records() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string db;
-  int64_t run = -1;
-  std::map<std::string, std::string> ov = {{"seed", "0"}, {"job.steps", "30"}, {"job.checkpoint_dir", ""}};
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--db" && i + 1 < argc) db = argv[++i];
-    else if (a == "--run-id" && i + 1 < argc) run = std::stoll(argv[++i]);
-    else if (a == "--conf" && i + 1 < argc) ++i;
-    else if (a.find('=') != std::string::npos) ov[a.substr(0, a.find('='))] = a.substr(a.find('=') + 1);
-  }
+  test::JobArgs args = test::parse_job_args(argc, argv, {{"seed", "0"}, {"job.steps", "30"}, {"job.checkpoint_dir", ""}});
+  const std::string db = args.db;
+  const int64_t run = args.run;
+  auto& ov = args.overrides;
   const fs::path dir = ov["job.checkpoint_dir"];
   if (db.empty() || run < 0 || dir.empty()) {
     std::cerr << "usage: chaos_job --db DB --run-id ID job.checkpoint_dir=DIR [seed=S] [job.steps=N]\n";

@@ -24,6 +24,7 @@
 
 #include "core/store/store_claim.h"
 #include "core/store/store_run.h"
+#include "tests/sweeps/job_args.h"
 
 namespace {
 
@@ -35,17 +36,11 @@ void on_stop(int sig) { g_stop = sig; }
 int main(int argc, char** argv) {
   rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);  // the crash modes must not leave core files behind
-  std::string db;
-  int64_t run = -1;
-  std::map<std::string, std::string> ov = {{"job.mode", "ok"}, {"job.steps", "3"}, {"job.sleep_ms", "0"},
-                                           {"seed", "0"}};
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--db" && i + 1 < argc) db = argv[++i];
-    else if (a == "--run-id" && i + 1 < argc) run = std::stoll(argv[++i]);
-    else if (a == "--conf" && i + 1 < argc) ++i;
-    else if (a.find('=') != std::string::npos) ov[a.substr(0, a.find('='))] = a.substr(a.find('=') + 1);
-  }
+  swepo::test::JobArgs args = swepo::test::parse_job_args(
+      argc, argv, {{"job.mode", "ok"}, {"job.steps", "3"}, {"job.sleep_ms", "0"}, {"seed", "0"}});
+  const std::string db = args.db;
+  const int64_t run = args.run;
+  auto& ov = args.overrides;
   const std::string mode = ov["job.mode"];
   const std::string ckpt_dir = ov.count("job.checkpoint_dir") ? ov["job.checkpoint_dir"] : "";
   const std::string ckpt = ckpt_dir.empty() ? "" : ckpt_dir + "/run-" + std::to_string(run) + ".ckpt";
