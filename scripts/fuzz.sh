@@ -54,31 +54,54 @@ for t in "${targets[@]}"; do
   stamp="$bd/run/$t.stamp"
   touch "$stamp"
   log="$bd/logs/$t.log"
+  : > "$log"
   t0=$(date +%s)
-  rc=0
-  nice -n "$nice_n" "$exe" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$art/" "${dict[@]}" "$work" > "$log" 2>&1 &
-  pid=$!
-  wait "$pid" || rc=$?
-  rm -rf "/dev/shm/swepo_fuzz_$pid"  # the target's scratch directory (fuzz/fuzz_common.h), left by a crash
-  took=$(( $(date +%s) - t0 ))
-  stat() { sed -n "s/^stat::$1: *\([0-9]*\).*/\1/p" "$log" | tail -1; }
-  execs=$(stat number_of_executed_units)
-  rate=$(stat average_exec_per_sec)
-  last=$(grep -E '(cov|ft): [0-9]+' "$log" | tail -1 || true)
-  cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<< "$last")
-  ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<< "$last")
-  findings=$(find "$art" -maxdepth 1 -type f -newer "$stamp" \( -name 'crash-*' -o -name 'leak-*' -o \
-    -name 'timeout-*' -o -name 'oom-*' -o -name 'slow-unit-*' \) | wc -l)
-  what=$findings
-  if [ "$rc" -ne 0 ] || [ "$findings" -gt 0 ]; then
-    what="$findings (exit $rc; $(grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|fuzz: property)' "$log" || echo 'see log'))"
+  # A known finding (a dependency's crash, fuzz/known_crashes.txt) does not end the target's time:
+  # libFuzzer stops at it, so the target restarts on its grown corpus for the time left, and the
+  # known hits are counted. Any other finding ends the target.
+  known_hits=0
+  cov=""
+  ft=""
+  execs=0
+  what=0
+  while :; do
+    left=$(( secs - ($(date +%s) - t0) ))
+    [ "$left" -lt 1 ] && left=1
+    part="$bd/logs/$t.part.log"
+    rc=0
+    nice -n "$nice_n" "$exe" -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$art/" "${dict[@]}" "$work" > "$part" 2>&1 &
+    pid=$!
+    wait "$pid" || rc=$?
+    rm -rf "/dev/shm/swepo_fuzz_$pid"  # the target's scratch directory (fuzz/fuzz_common.h), left by a crash
+    cat "$part" >> "$log"
+    stat() { sed -n "s/^stat::$1: *\([0-9]*\).*/\1/p" "$part" | tail -1; }
+    n=$(stat number_of_executed_units)
+    execs=$(( execs + ${n:-0} ))
+    last=$(grep -E '(cov|ft): [0-9]+' "$part" | tail -1 || true)
+    [ -n "$last" ] && cov=$(sed -n 's/.*cov: \([0-9]*\).*/\1/p' <<< "$last") &&
+      ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<< "$last")
+    findings=$(find "$art" -maxdepth 1 -type f -newer "$stamp" \( -name 'crash-*' -o -name 'leak-*' -o \
+      -name 'timeout-*' -o -name 'oom-*' -o -name 'slow-unit-*' \) | wc -l)
+    [ "$rc" -eq 0 ] && [ "$findings" -eq 0 ] && break
     known=""
     while read -r kt ksig; do  # fuzz/known_crashes.txt: TARGET SIGNATURE (a dependency's bug)
-      [ "$kt" = "$t" ] && grep -aqF -- "$ksig" "$log" && known=$ksig
+      [ "$kt" = "$t" ] && grep -aqF -- "$ksig" "$part" && known=$ksig
     done < <(grep -v '^#' fuzz/known_crashes.txt 2>/dev/null || true)
-    if [ -n "$known" ]; then what="known: $known (fuzz/known_crashes.txt); $what"; else found=1; fi
-  fi
+    if [ -z "$known" ]; then
+      what="$findings (exit $rc; $(grep -m1 -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|fuzz: property)' "$part" || echo 'see log'))"
+      found=1
+      break
+    fi
+    known_hits=$(( known_hits + 1 ))
+    find "$art" -maxdepth 1 -type f -newer "$stamp" -delete  # the known input (fuzz/known/ has one)
+    touch "$stamp"
+    [ $(( $(date +%s) - t0 )) -ge "$secs" ] && break
+  done
+  rm -f "$part"
+  took=$(( $(date +%s) - t0 ))
+  rate=$(( execs / (took > 0 ? took : 1) ))
+  [ "$known_hits" -gt 0 ] && what="$what (known: ${known_hits}x fuzz/known_crashes.txt)"
   printf '%-20s %6s %10s %8s %6s %7s %s\n' "$t" "$took" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$what"
 done
 if [ "$found" -ne 0 ]; then
