@@ -1,5 +1,6 @@
 #include "core/util/fs.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "core/util/error.h"
@@ -29,6 +31,34 @@ void make_dirs(const std::string& dir) {
   fs::create_directories(dir, ec);
   if (ec) throw UserError("cannot create directory '" + dir + "': " + ec.message());
 }
+
+namespace {
+
+// Removes PATH.tmp.<pid> files that a writer killed mid-write left (a SIGKILLed checkpoint write
+// leaves a temporary as large as the checkpoint): only those whose pid is not a live process here
+// and that were last written over an hour ago, so that a write in flight (on this host, or on
+// another host sharing the file system, whose pids this host cannot see) is never touched. Best
+// effort: an error leaves the file.
+void remove_stale_temporaries(const fs::path& p) {
+  const std::string prefix = p.filename().string() + ".tmp.";
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::error_code ec;
+  const auto now = fs::file_time_type::clock::now();
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.size() > 9 || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code tec;
+    const auto written = fs::last_write_time(it->path(), tec);
+    if (tec || now - written < std::chrono::hours(1)) continue;
+    fs::remove(it->path(), tec);
+  }
+}
+
+}  // namespace
 
 void write_file_atomic(const std::string& path, const std::string& content) {
   fs::path p(path);
@@ -69,6 +99,7 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     ::unlink(tmp.c_str());
     throw UserError("cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(err));
   }
+  remove_stale_temporaries(p);
 }
 
 }  // namespace swepo
