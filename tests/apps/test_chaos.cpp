@@ -144,7 +144,9 @@ void check_invariants(const std::string& db_path, const fs::path& work, bool all
               kSteps)
         << "run " << id;
   }
-  if (all_finished) EXPECT_EQ(finished, kJobs);
+  if (all_finished) {
+    EXPECT_EQ(finished, kJobs);
+  }
   // Every checkpoint and cache file a reader could pick up is intact (temporary files never are read).
   for (const auto& e : fs::recursive_directory_iterator(work)) {
     if (e.path().extension() != ".pt") continue;

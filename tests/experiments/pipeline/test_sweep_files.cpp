@@ -58,8 +58,12 @@ TEST(SweepFiles, PaperSweepsHaveTheirJobCounts) {
     EXPECT_EQ(param(j, "model.name"), "hf");
     EXPECT_EQ(param(j, "data.source"), "ultrafeedback");
     EXPECT_EQ(param(j, "trainer.batch_size"), "128");
-    if (param(j, "loss.name") != "none") EXPECT_EQ(param(j, "loss.beta"), "0.01");
-    if (param(j, "loss.name") == "swepo") EXPECT_EQ(param(j, "loss.alpha"), "0.01");
+    if (param(j, "loss.name") != "none") {
+      EXPECT_EQ(param(j, "loss.beta"), "0.01");
+    }
+    if (param(j, "loss.name") == "swepo") {
+      EXPECT_EQ(param(j, "loss.alpha"), "0.01");
+    }
   }
 }
 
