@@ -3,7 +3,7 @@
 //
 //   swepo run [overrides...] [--cfg] [--conf DIR] [--db PATH | --no-db] [--run-id ID] [-m]
 //
-//   swepo run loss=dpo seed=1                      # one run, recorded in results/swepo.db
+//   swepo run loss=dpo seed=1                      # one run, recorded in ./swepo.db
 //   swepo run loss=none                            # the SFT row (no preference optimisation)
 //   swepo run loss=dpo --cfg                       # print the resolved config and exit
 //   swepo run -m loss=dpo,swepo seed=range(3)      # six runs, one after another
@@ -18,6 +18,7 @@
 
 #include "apps/cli_args.h"
 #include "apps/commands.h"
+#include "core/config/conf_dir.h"
 #include "core/config/emit.h"
 #include "core/store/store.h"
 #include "core/util/error.h"
@@ -45,9 +46,12 @@ int cmd_run(const Args& args) {
   opts.add_options()
       ("help,h", "show this help")
       ("cfg", po::bool_switch(&show_cfg), "print the resolved config as YAML and exit")
-      ("conf", po::value(&conf), "config folder (default: experiments/conf in the current directory, "
-                                 "else the source tree's)")
-      ("db", po::value(&db), "results store to record the run in (default: results/swepo.db)")
+      ("conf", po::value(&conf), "config folder (default: $SWEPO_CONF, else ./experiments/conf when it "
+                                 "has a config.yaml, else the source tree's)")
+      ("db", po::value(&db), "results store to record the run in: a path (SQLite) or "
+                             "postgresql://user@host:port/dbname (default: ./swepo.db); outputs go to "
+                             "./outputs/<loss>/seed<S>/run<ID>-<store id> and caches to ./cache unless "
+                             "output_dir / cache_dir say otherwise")
       ("no-db", po::bool_switch(&no_db), "do not record the run in a results store")
       ("run-id", po::value(&run_id), "record into this already registered run (the sweep runner's jobs)")
       ("multirun,m", po::bool_switch(&multirun), "expand sweep syntax (a,b  range(..)  glob(..)) and "
@@ -63,7 +67,7 @@ int cmd_run(const Args& args) {
   if (no_db && run_id >= 0) throw UserError("--run-id needs a results store (drop --no-db)");
 
   pipeline::RunOptions o;
-  o.conf_dir = conf.empty() ? pipeline::default_conf_dir() : conf;
+  o.conf_dir = find_conf_dir(conf);
   o.overrides = overrides;
   o.db_path = no_db ? "" : db;
   o.run_id = run_id;

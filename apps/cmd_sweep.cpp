@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "apps/cli_args.h"
+#include "core/config/conf_dir.h"
 #include "core/store/store.h"
 #include "core/store/store_url.h"
 #include "core/util/error.h"
@@ -16,23 +17,39 @@
 #include "sweeps/sweep_slurm.h"
 
 namespace swepo::cli {
+namespace {
 
-int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const ConfigSchemaFn& schema) {
-  std::string file, db = kStoreDefaultPath, conf = "experiments/conf", job_cmd, log_dir, launcher = "local";
+// FILE as given when it exists; else a shipped sweep of the source tree: FILE, sweeps/FILE or
+// sweeps/FILE.yaml under it (so `swepo sweep quickstart` works from any directory).
+std::string sweep_file_path(const std::string& file) {
+  namespace fs = std::filesystem;
+  if (fs::exists(file) || fs::path(file).is_absolute()) return file;
+  const fs::path src = swepo_source_dir();
+  for (const fs::path& p : {src / file, src / "sweeps" / file, src / "sweeps" / (file + ".yaml")})
+    if (fs::is_regular_file(p)) return p.string();
+  return file;  // sweep_load names it in its error
+}
+
+}  // namespace
+
+int cmd_sweep_with(const Args& args, const SweepComposerFor& composer) {
+  std::string file, db = kStoreDefaultPath, conf, job_cmd, log_dir, launcher = "local";
   SweepRunOptions opt;
   SlurmOptions slurm;
   std::vector<std::string> only, set;
   po::options_description opts("options");
   opts.add_options()
       ("help,h", "show this help")
-      ("file", po::value(&file)->required(), "the sweep file (YAML, see sweeps/)")
+      ("file", po::value(&file)->required(), "the sweep file (YAML), or the name of a shipped one "
+                                             "(quickstart = the source tree's sweeps/quickstart.yaml)")
       ("only", po::value(&only)->multitoken(), "run only the jobs whose resolved param KEY equals VALUE "
                                                "(KEY=VALUE ..., e.g. model.name=tiny); the others are "
                                                "neither registered nor run this time")
       ("set", po::value(&set)->multitoken(), "more base overrides of every job (KEY=VALUE ..., after the "
                                              "file's `overrides`), e.g. model.path=/models/zephyr-sft")
       ("db", po::value(&db)->default_value(db), "results database: a path (SQLite) or "
-                                                "postgresql://user@host:port/dbname")
+                                                "postgresql://user@host:port/dbname; jobs write to "
+                                                "./outputs and ./cache unless their config says otherwise")
       ("launcher", po::value(&launcher)->default_value(launcher),
        "local: worker processes here; slurm: sbatch job arrays (README: Running on a cluster)")
       ("slurm.partition", po::value(&slurm.partition), "sbatch --partition")
@@ -47,21 +64,25 @@ int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const Conf
       ("jobs,j", po::value(&opt.jobs)->default_value(1), "worker processes")
       ("dry-run", "print the jobs and their status in the database; run nothing")
       ("retry-failed", "rerun FAILED jobs too")
-      ("conf", po::value(&conf)->default_value(conf), "config directory (config.yaml + groups)")
+      ("conf", po::value(&conf), "config directory (config.yaml + groups; default: $SWEPO_CONF, else "
+                                 "./experiments/conf when it has a config.yaml, else the source tree's)")
       ("job-cmd", po::value(&job_cmd), "command run per job, before its --db/--run-id/--conf/overrides "
                                        "(default: this swepo's `run`)")
       ("job-timeout", po::value(&opt.job_timeout_s)->default_value(0), "seconds before a job is killed "
                                                                          "and FAILED (0: none)")
       ("stale-after", po::value(&opt.stale_after_s)->default_value(opt.stale_after_s),
        "seconds without heartbeat after which a RUNNING run counts as dead")
-      ("threads", po::value(&opt.threads_total)->default_value(0), "CPU threads to divide among workers "
-                                                                    "(0: all cores)")
+      ("threads", po::value(&opt.threads_total)->default_value(0), "CPU threads to divide among workers: "
+                                                                    "each gets max(1, N / jobs) (0: N = the "
+                                                                    "cores this process may use)")
       ("log-dir", po::value(&log_dir), "job logs (default: <db dir>/logs/<sweep>)");
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
   if (!cli_parse(args, opts, vm, &pos, "usage: swepo sweep FILE [options]")) return 0;
   opt.retry_failed = vm.count("retry-failed") > 0;
+  conf = find_conf_dir(conf);
+  file = sweep_file_path(file);
   opt.conf_dir = conf;
   opt.log_dir = log_dir;
   for (auto& w : split(trim(job_cmd), ' '))
@@ -79,7 +100,7 @@ int cmd_sweep_with(const Args& args, const SweepValidateFn& validate, const Conf
   SweepSpec spec = sweep_load(file, conf);
   spec.overrides.insert(spec.overrides.end(), set.begin(), set.end());
   std::vector<SweepJob> jobs = sweep_expand(spec);
-  std::vector<PlannedJob> planned = sweep_plan(spec, jobs, sweep_composer(conf, validate, schema));
+  std::vector<PlannedJob> planned = sweep_plan(spec, jobs, composer ? composer(conf) : sweep_composer(conf));
   if (!only.empty()) planned = sweep_select(planned, only, file);
 
   if (vm.count("dry-run")) {

@@ -99,6 +99,7 @@ void save_checkpoint(const std::string& path, const Transformer& model,
   ar.write("format", c10::IValue(kCheckpointFormat));
   ar.write("phase", c10::IValue(state.phase));
   ar.write("fingerprint", c10::IValue(state.fingerprint));
+  ar.write("owner", c10::IValue(state.owner));
   ar.write("step", c10::IValue(state.step));
   ar.write("data_epoch", c10::IValue(state.data_epoch));
   ar.write("data_offset", c10::IValue(state.data_offset));
@@ -121,7 +122,8 @@ void save_checkpoint(const std::string& path, const Transformer& model,
 }
 
 TrainState load_checkpoint(const std::string& path, Transformer& model, torch::optim::Optimizer* opt,
-                           const std::string& expect_phase, const std::string& expect_fingerprint) {
+                           const std::string& expect_phase, const std::string& expect_fingerprint,
+                           const std::string& expect_owner) {
   std::string bytes = read_file(path);  // UserError when missing
   // A sealed file is checked before torch parses a byte of it; a file without a seal (written before
   // seals, or cut short) is left to the archive reader, which rejects a truncated zip.
@@ -149,6 +151,17 @@ TrainState load_checkpoint(const std::string& path, Transformer& model, torch::o
     if (!expect_phase.empty() && st.phase != expect_phase)
       throw UserError("checkpoint '" + path + "' is a '" + st.phase + "' checkpoint, expected '" +
                       expect_phase + "'");
+    {
+      c10::IValue owner;
+      if (ar.try_read("owner", owner)) {
+        if (!owner.isString()) throw UserError("checkpoint '" + path + "': field 'owner' is not a string");
+        st.owner = owner.toStringRef();
+      }
+    }
+    if (!expect_owner.empty() && !st.owner.empty() && st.owner != expect_owner)
+      throw UserError("checkpoint '" + path + "' was written by run " + st.owner + ", not by this run (" +
+                      expect_owner + "): a run never resumes another run's checkpoint; move or delete it, "
+                      "or give this run its own output_dir");
     st.fingerprint = read_string(ar, "fingerprint", path);
     if (!expect_fingerprint.empty() && st.fingerprint != expect_fingerprint)
       throw UserError("checkpoint '" + path + "' belongs to a different run (config fingerprint " +

@@ -5,6 +5,8 @@
 //   format            int     kCheckpointFormat (a mismatch is a UserError)
 //   phase             string  "sft" | "pref" | "model" (weights only)
 //   fingerprint       string  run fingerprint (config, model, data, loss); must match on resume
+//   owner             string  the run that wrote it ("<store uid>/run<ID>", "" unrecorded); a
+//                             resume by another run is refused (absent in older files: "")
 //   step              int     optimizer updates done
 //   data_epoch        int     epoch of the next batch
 //   data_offset       int     position of the next batch in that epoch's permutation
@@ -32,6 +34,7 @@ constexpr int64_t kCheckpointFormat = 2;  // 2: Hugging Face parameter names (mo
 struct TrainState {
   std::string phase;        // "sft" | "pref" | "model"
   std::string fingerprint;  // run fingerprint
+  std::string owner;        // the run that wrote it: "<store uid>/run<ID>"; "" = not recorded
   int64_t step = 0;
   int64_t data_epoch = 0;
   int64_t data_offset = 0;
@@ -47,8 +50,11 @@ void save_checkpoint(const std::string& path, const Transformer& model,
 // UserError naming the path when the file is missing or corrupt, the format version differs,
 // the phase differs from `expect_phase` (when non-empty), the fingerprint differs from
 // `expect_fingerprint` (when non-empty), or a parameter's name or shape does not match the model.
+// `expect_owner` non-empty: a checkpoint whose owner is set and differs is refused first, naming
+// both runs (it was written by another run; its fingerprint is not even compared).
 TrainState load_checkpoint(const std::string& path, Transformer& model, torch::optim::Optimizer* opt,
-                           const std::string& expect_phase, const std::string& expect_fingerprint);
+                           const std::string& expect_phase, const std::string& expect_fingerprint,
+                           const std::string& expect_owner = "");
 
 // Weights only (any phase), e.g. the SFT result as the start of preference training.
 void load_model_weights(const std::string& path, Transformer& model);

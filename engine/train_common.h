@@ -21,6 +21,8 @@ struct TrainRunOptions {
   std::string checkpoint_dir;    // "" = no checkpoints; else <dir>/last.pt every checkpoint_every
                                  // steps and at the end (atomic overwrite)
   std::string resume_from;       // "" = fresh start; else a checkpoint written by the same run
+  std::string owner;             // this run's identity written into its checkpoints and checked
+                                 // on resume ("<store uid>/run<ID>"; "" = unrecorded, unchecked)
   int64_t stop_after_step = -1;  // >= 0: stop (and checkpoint) after this many updates, as if
                                  // interrupted; the schedule still spans the full run
   std::string extra_fingerprint; // caller's identity of what the trainer cannot see (e.g. the

@@ -5,6 +5,7 @@
 
 #include "core/config/compose.h"
 #include "core/config/emit.h"
+#include "core/store/run_spec.h"
 #include "core/store/store_run.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -16,22 +17,17 @@ SweepComposeFn sweep_composer(const std::string& conf_dir, SweepValidateFn valid
   return [conf_dir, validate, schema](const std::vector<std::string>& overrides) {
     ComposedConfig c = compose_config(conf_dir, overrides, "config", schema);
     if (validate) validate(c);
-    RunSpec s;
-    s.overrides = overrides;
-    s.config_yaml = config_to_yaml(c.config);
-    s.config_hash = config_hash(c.config, false);
     YAML::Node seed = c.config["seed"];
     if (!seed || !seed.IsScalar())
       throw UserError("config key 'seed': missing; the primary config must set an integer seed");
+    int64_t seed_value = 0;
     try {
-      s.seed = seed.as<int64_t>();
+      seed_value = seed.as<int64_t>();
     } catch (const YAML::Exception&) {
       throw UserError("config key 'seed'" + origin_of(&c.origins, "seed") + ": expected an integer, got '" +
                       seed.Scalar() + "'");
     }
-    s.params = flatten_config(c.config);
-    for (const auto& [g, o] : c.choices)
-      if (o != "null") s.choices[g] = o;
+    RunSpec s = run_spec_of(c, seed_value);
     return s;
   };
 }

@@ -16,6 +16,7 @@
 
 #include "core/store/store_run.h"
 #include "core/store/store_url.h"
+#include "core/util/cores.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
 #include "core/util/strings.h"
@@ -255,9 +256,11 @@ std::vector<size_t> jobs_decide(SweepRun& r) {
 void workers_setup(SweepRun& r) {
   const size_t to_run = r.queue.size();
   int workers = static_cast<int>(std::max<size_t>(1, std::min<size_t>(r.opt.jobs, to_run)));
-  int threads_total = r.opt.threads_total > 0 ? r.opt.threads_total
-                                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads_total = r.opt.threads_total > 0 ? r.opt.threads_total : available_cores();
   r.threads = std::max(1, threads_total / workers);
+  r.log << fmt::format("sweep: {} worker(s) x {} thread(s) each ({} {}; --threads N to change)\n", workers,
+                       r.threads, threads_total, r.opt.threads_total > 0 ? "threads from --threads" : "cores available")
+        << std::flush;
   r.gpus = sweep_detect_gpus();
   if (!r.gpus.empty() && workers > static_cast<int>(r.gpus.size()))
     r.log << fmt::format("note: {} workers share {} GPU(s)\n", workers, r.gpus.size());

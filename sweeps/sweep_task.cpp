@@ -14,6 +14,7 @@
 
 #include "core/store/store_claim.h"
 #include "core/store/store_run.h"
+#include "core/util/cores.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
 #include "sweeps/sweep_process.h"
@@ -71,7 +72,7 @@ int sweep_task_run(const SweepTaskOptions& opt) {
   l.out_path = (fs::path(log_dir) / fmt::format("run-{}.out", opt.run_id)).string();
   l.err_path = (fs::path(log_dir) / fmt::format("run-{}.err", opt.run_id)).string();
   const char* cpus = std::getenv("SLURM_CPUS_PER_TASK");
-  std::string threads = cpus && *cpus ? cpus : std::to_string(std::max(1u, std::thread::hardware_concurrency()));
+  std::string threads = cpus && *cpus ? cpus : std::to_string(available_cores());
   l.env = {{"SWEPO_DB", opt.db},          {"SWEPO_RUN_ID", std::to_string(opt.run_id)},
            {"SWEPO_SWEEP", row->sweep},   {"SWEPO_JOB", std::to_string(row->job.value_or(-1))},
            {"SWEPO_THREADS", threads},    {"OMP_NUM_THREADS", threads},

@@ -31,6 +31,12 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
   if (!read_only) store_migrate(*db_);
 }
 
+std::string Store::uid() {
+  Stmt s(*db_, "SELECT value FROM store_info WHERE key = 'uid'");
+  if (!s.step()) throw UserError("results database '" + path_ + "' has no store id (table store_info)");
+  return s.text(0);
+}
+
 Store Store::open_read_only(const std::string& path) {
   if (!store_is_url(path) && !std::filesystem::exists(path))
     throw UserError("no results database at '" + path + "'");

@@ -1,5 +1,5 @@
 // The results store: sweeps, runs and their params, metric history, evals and artifacts, in SQLite
-// (a path; default results/swepo.db) or PostgreSQL (a URL postgresql://user@host:port/dbname; see
+// (a path; default ./swepo.db) or PostgreSQL (a URL postgresql://user@host:port/dbname; see
 // core/store/db.h). One Store is one connection; open one per process (the runner and each job
 // open their own). Schema: core/store/store_schema.cpp. The run lifecycle (what a job
 // calls) is in core/store/store_run.h; whole-store reads (report, plot) in core/store/store_query.h.
@@ -16,7 +16,9 @@
 
 namespace swepo {
 
-inline constexpr const char* kStoreDefaultPath = "results/swepo.db";
+// The default store: swepo.db in the working directory (never the committed results/swepo.db,
+// which the reproduction names with --db).
+inline constexpr const char* kStoreDefaultPath = "swepo.db";
 
 // Run statuses, as stored in runs.status.
 inline constexpr const char* kRunScheduled = "SCHEDULED";
@@ -117,6 +119,10 @@ class Store {
   Db& db() { return *db_; }
   const std::string& path() const { return path_; }  // the path or URL as given
   bool postgres() const { return db_->postgres(); }
+  // The store's own id: 16 hex digits drawn when the database was made (schema 4, store_info),
+  // different for a second store in the same folder or a deleted and remade one. Runs' output
+  // folders are keyed by it (<output_dir>/run<ID>-<uid>), so two stores never share a folder.
+  std::string uid();
 
   // ---- sweeps
   std::optional<SweepRow> sweep_find(const std::string& name);

@@ -278,6 +278,21 @@ CREATE TABLE submissions (
 );
 CREATE INDEX submissions_by_sweep ON submissions(sweep_id);
 )SQL"},
+      {4, "store_info: the store's own random id (runs' output folders are keyed by it)", R"SQL(
+CREATE TABLE store_info (                        -- facts about the store itself
+  key   TEXT PRIMARY KEY,                        -- 'uid': 16 hex digits drawn when the store is made
+  value TEXT NOT NULL
+);
+INSERT INTO store_info (key, value) VALUES ('uid', lower(hex(randomblob(8))));
+)SQL",
+       R"SQL(
+CREATE TABLE store_info (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+INSERT INTO store_info (key, value)
+  VALUES ('uid', substr(md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text), 1, 16));
+)SQL"},
   };
   return table;
 }

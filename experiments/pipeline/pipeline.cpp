@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/config/conf_dir.h"
 #include "core/config/emit.h"
 #include "core/config/override.h"
 #include "core/config/tree.h"
@@ -28,6 +29,8 @@
 #include "core/store/provenance.h"
 #include "core/store/store_claim.h"
 #include "core/store/store_run.h"
+#include "core/store/store_url.h"
+#include "core/util/cores.h"
 #include "core/util/error.h"
 #include "core/util/fs.h"
 #include "core/util/hash.h"
@@ -46,16 +49,18 @@ namespace fs = std::filesystem;
 
 namespace swepo::pipeline {
 
-std::string default_conf_dir() {
-  if (fs::exists("experiments/conf/config.yaml")) return "experiments/conf";
-  return std::string(SWEPO_SOURCE_DIR) + "/experiments/conf";
-}
+std::string default_conf_dir() { return find_conf_dir(); }
 
 ResolvedRun resolve_run(const std::string& conf_dir, const std::vector<std::string>& overrides) {
   ResolvedRun r;
   r.composed = compose_run_config(conf_dir, overrides);
   r.cfg = run_config_from(r.composed);
+  resolve_hf_model(r.composed, r.cfg);  // model=hf: config.json's values are what is recorded
   return r;
+}
+
+std::string run_folder_name(int64_t run_id, const std::string& store_uid) {
+  return "run" + std::to_string(run_id) + "-" + store_uid;
 }
 
 namespace {
@@ -64,6 +69,8 @@ namespace {
 struct StoreRun {
   std::unique_ptr<Store> store;
   int64_t id = -1;
+  RunSpec spec;    // the run's identity (config hash with its inputs' fingerprints)
+  RunOwner owner;  // who owns the output folder (run.json) and its checkpoints
   std::unique_ptr<StoreMetricSink> sink;
   double last_heartbeat = 0;
   void heartbeat() {
@@ -121,6 +128,7 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out, Di
   res.run_id = sr.id;
   res.output_dir = cfg.output_dir;
   apply_thread_env();
+  if (primary) claim_output_dir(cfg.output_dir, sr.owner);  // before anything is written there
   make_dirs(cfg.output_dir);
   const std::string config_path = (fs::path(cfg.output_dir) / "config.yaml").string();
   if (primary) write_file_atomic(config_path, config_to_yaml(rr.composed.config));
@@ -191,6 +199,7 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out, Di
       std::cerr << "pref: resuming from " << run.resume_from << "\n";
     }
     run.dist = dist;
+    run.owner = sr.owner.checkpoint_owner();
     run.extra_fingerprint = "sft=" + sft.fingerprint + "\nloss=" + tree_canonical(cfg.loss.to_yaml());
     if (cfg.trainer.peft == "lora") {  // adapters on the SFT model, the base frozen (engine/lora.h)
       add_lora(policy, cfg.lora, static_cast<uint64_t>(cfg.seed));
@@ -250,7 +259,14 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out, Di
   // Summary.
   nlohmann::json j;
   j["run_id"] = sr.id >= 0 ? nlohmann::json(sr.id) : nlohmann::json(nullptr);
-  j["config_hash"] = config_hash(rr.composed.config, false);
+  j["config_hash"] = sr.spec.config_hash;
+  j["store"] = sr.owner.store_uid.empty() ? nlohmann::json(nullptr) : nlohmann::json(sr.owner.store_uid);
+  {
+    nlohmann::json inputs = nlohmann::json::object();
+    for (const auto& [k, v] : sr.spec.params)
+      if (k.rfind(kInputParamPrefix, 0) == 0) inputs[k.substr(std::string(kInputParamPrefix).size())] = v;
+    j["inputs"] = inputs;
+  }
   j["seed"] = cfg.seed;
   j["seeds"] = {{"data", cfg.trainer.order_seed()}, {"pair", cfg.trainer.loss_seed()},
                 {"eval", cfg.eval_seed ? nlohmann::json(*cfg.eval_seed) : nlohmann::json("decodings")}};
@@ -284,7 +300,7 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out, Di
 
   out << fmt::format("\nrun {} | loss {} | seed {} | SFT {} ({}) | pref {} | eval {} | output {}\n",
                      sr.id >= 0 ? std::to_string(sr.id) : "-", cfg.loss_name, cfg.seed,
-                     sft.cached ? "cached" : "trained", format_duration(sft.seconds),
+                     sft.skipped ? "none" : sft.cached ? "cached" : "trained", format_duration(sft.seconds),
                      pref ? format_duration(pref_s) : "skipped", format_duration(eval_s), cfg.output_dir);
   if (report) print_eval_table(out, *report);
   out << std::flush;
@@ -328,6 +344,15 @@ RunOutcome run_pipeline(const RunOptions& opt) {
     throw;
   }
 
+  try {
+    sr.spec = run_spec_from(rr.composed, rr.cfg);  // fingerprints the data and model files
+  } catch (const std::exception& e) {
+    if (sr.store && opt.run_id >= 0) run_fail(*sr.store, opt.run_id, e.what());
+    throw;
+  }
+  sr.owner.config_hash = sr.spec.config_hash;
+  sr.owner.seed = rr.cfg.seed;
+
   if (rr.cfg.trainer.nproc > 1 && !world.distributed())
     throw UserError("config key 'trainer.nproc' = " + std::to_string(rr.cfg.trainer.nproc) +
                     ": start the run with `swepo run` for one config (not -m), torchrun or srun");
@@ -343,12 +368,12 @@ RunOutcome run_pipeline(const RunOptions& opt) {
         device = resolve_device(rr.cfg.trainer.device);
       }
       if (!std::getenv("SWEPO_THREADS"))  // share this node's cores between its ranks
-        torch::set_num_threads(std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+        torch::set_num_threads(std::max(1, available_cores() /
                                                std::max(1, static_cast<int>(rr.cfg.trainer.nproc))));
       dist = std::make_unique<Distributed>(
           world, device, std::chrono::milliseconds(static_cast<int64_t>(rr.cfg.trainer.dist_timeout_s * 1000)));
-      dist->check_same("config (hash of the resolved config and seed)",
-                       config_hash(rr.composed.config, false) + ":" + std::to_string(rr.cfg.seed));
+      dist->check_same("config (hash of the resolved config, inputs and seed)",
+                       sr.spec.config_hash + ":" + std::to_string(rr.cfg.seed));
       // One write per line: every rank shares the terminal, and pieces written apart interleave.
       std::cerr << fmt::format("distributed: rank {} of {} ({}, {})\n", world.rank, world.size, dist->backend(),
                                world.source);
@@ -359,7 +384,7 @@ RunOutcome run_pipeline(const RunOptions& opt) {
   }
 
   if (sr.store) {
-    const RunSpec spec = run_spec_from(rr.composed, rr.cfg.seed);
+    const RunSpec& spec = sr.spec;
     if (opt.run_id >= 0) {
       auto row = sr.store->run_get(opt.run_id);
       if (!row) throw UserError("--run-id " + std::to_string(opt.run_id) + ": no such run in " + opt.db_path);
@@ -384,26 +409,39 @@ RunOutcome run_pipeline(const RunOptions& opt) {
       }
       sr.id = run_register(*sr.store, spec);
     }
-    // Runs of one sweep may share a loss and seed (other model, K or p): unless output_dir was set
-    // on the command line, a recorded run writes into <output_dir>/run<ID> (its own folder).
+    // Runs of one sweep may share a loss and seed (other model, K or p), and two stores may share a
+    // working directory (or a store is deleted and made again, numbering from 1): unless output_dir
+    // was set on the command line, a recorded run writes into <output_dir>/run<ID>-<store uid>,
+    // a folder no other run of any store has. run.json in it names the owner (claim_output_dir).
+    sr.owner.store_uid = sr.store->uid();
+    sr.owner.db = store_redact(opt.db_path);
+    sr.owner.run_id = sr.id;
     const auto origin = rr.composed.origins.find("output_dir");
     if (origin == rr.composed.origins.end() || origin->second != kCommandLineOrigin)
-      rr.cfg.output_dir = (fs::path(rr.cfg.output_dir) / ("run" + std::to_string(sr.id))).string();
+      rr.cfg.output_dir = (fs::path(rr.cfg.output_dir) / run_folder_name(sr.id, sr.owner.store_uid)).string();
     run_start(*sr.store, sr.id, provenance_collect(device_text(resolve_device(rr.cfg.device)), torch_version_text()));
     sr.sink = std::make_unique<StoreMetricSink>(*sr.store, sr.id);
     sr.last_heartbeat = wall_seconds();
   }
-  if (dist) {  // every rank works in rank 0's output directory (<output_dir>/run<ID> when recorded)
+  if (dist) {  // every rank works in rank 0's output directory (<output_dir>/run<ID>-<uid> when recorded)
     const double id = dist->all_reduce_sum(world.rank == 0 && sr.store ? static_cast<double>(sr.id) + 1 : 0.0);
     if (id < 0) {  // rank 0 found the run FINISHED already
       RunOutcome done;
       done.already_finished = true;
       return done;
     }
+    // The store's uid: 16 hex digits = 64 bits, sent as two 32-bit halves (exact in a double).
+    uint64_t uid = 0;
+    if (world.rank == 0 && sr.store) uid = std::stoull(sr.owner.store_uid, nullptr, 16);
+    const auto hi = static_cast<uint64_t>(dist->all_reduce_sum(static_cast<double>(uid >> 32)));
+    const auto lo = static_cast<uint64_t>(dist->all_reduce_sum(static_cast<double>(uid & 0xffffffffULL)));
     const auto origin = rr.composed.origins.find("output_dir");
-    if (world.rank != 0 && id > 0 &&
-        (origin == rr.composed.origins.end() || origin->second != kCommandLineOrigin))
-      rr.cfg.output_dir = (fs::path(rr.cfg.output_dir) / ("run" + std::to_string(static_cast<int64_t>(id) - 1))).string();
+    if (world.rank != 0 && id > 0) {
+      sr.owner.store_uid = fmt::format("{:016x}", (hi << 32) | lo);
+      sr.owner.run_id = static_cast<int64_t>(id) - 1;
+      if (origin == rr.composed.origins.end() || origin->second != kCommandLineOrigin)
+        rr.cfg.output_dir = (fs::path(rr.cfg.output_dir) / run_folder_name(sr.owner.run_id, sr.owner.store_uid)).string();
+    }
   }
 
   try {

@@ -40,6 +40,9 @@ struct RunOutcome {
 // experiments/conf under the current directory when it has a config.yaml, else the source tree's.
 std::string default_conf_dir();
 
+// A recorded run's folder under output_dir: "run<ID>-<store uid>" (unique across stores).
+std::string run_folder_name(int64_t run_id, const std::string& store_uid);
+
 struct ResolvedRun {
   ComposedConfig composed;
   RunConfig cfg;

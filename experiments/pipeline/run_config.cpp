@@ -1,6 +1,10 @@
 #include "experiments/pipeline/run_config.h"
 
+#include <filesystem>
+#include <set>
+
 #include "core/config/tree.h"
+#include "engine/hf_config.h"
 #include "core/data/loaders.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
@@ -169,6 +173,33 @@ RunConfig run_config_from(const ComposedConfig& c) {
   r.generation = read_section<GenerationConfig>(root, "generation", origins);
   r.eval = read_section<synth::EvalConfig>(root, "eval", origins);
   return r;
+}
+
+void resolve_hf_model(ComposedConfig& c, RunConfig& cfg) {
+  const ModelConfig& user = cfg.model;
+  if (user.path.empty()) return;
+  if (user.tokenizer != "hf")
+    throw UserError("config key 'model.path'" + origin_of(&c.origins, "model.path") + " is set to '" + user.path +
+                    "' but the model group is '" + user.name + "' (tokenizer " + user.tokenizer +
+                    "): a Hugging Face checkpoint is loaded with model=hf (swepo run model=hf model.path=" +
+                    user.path + ")");
+  if (!std::filesystem::is_directory(user.path))
+    throw UserError("config key 'model.path'" + origin_of(&c.origins, "model.path") + ": '" + user.path +
+                    "' is not a directory");
+  const ModelConfig resolved = hf_resolve_model_config(user);
+  // The keys hf_resolve_model_config keeps from the user; every other one comes from config.json.
+  const std::set<std::string> kept = {"name", "tokenizer", "path", "dtype", "chat_template", "init_std"};
+  YAML::Node recorded = with_defaults(YAML::Node(), resolved);
+  for (const auto& key : map_keys(recorded)) {
+    if (kept.count(key)) continue;
+    const auto o = c.origins.find("model." + key);
+    if (o != c.origins.end())
+      throw UserError("config key 'model." + key + "'" + origin_of(&c.origins, "model." + key) +
+                      ": with model=hf every size and the architecture come from " + user.path +
+                      "/config.json; drop the key (it would be ignored)");
+  }
+  c.config["model"] = recorded;
+  cfg.model = resolved;
 }
 
 YAML::Node run_config_schema(const YAML::Node& merged) {

@@ -109,6 +109,13 @@ const std::vector<std::string>& run_config_keys();
 // UserError names the key, its file and the closest valid key.
 RunConfig run_config_from(const ComposedConfig& c);
 
+// model.path set (a Hugging Face checkpoint): the values DIR/config.json sets (arch, sizes, heads,
+// vocab, RoPE, biases, ...) replace the preset's in both `c.config` (so --cfg, config.yaml, the
+// config hash and the store's params record the model that runs) and `cfg.model`. UserError when
+// model.path is set without model=hf (model.tokenizer is not hf), when it is not a directory, or
+// when a key config.json decides was set by a file or override (it would be silently ignored).
+void resolve_hf_model(ComposedConfig& c, RunConfig& cfg);
+
 // The structs' defaults as a composition schema (core/config/compose.h): every option of every
 // section, for the data source and loss the merged files name. Derived keys are interpolations
 // (a stage's device = ${device}, ref_cache_dir = ${cache_dir}/ref_logps, data.cache_dir =

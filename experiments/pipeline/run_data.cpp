@@ -73,7 +73,7 @@ RunData load_run_data(const DataSource& d, int min_k, bool drop_equal_scores) {
                 {"data/dropped_equal_scores", static_cast<double>(sel.equal_scores)},
                 {"data/over_max_records", static_cast<double>(sel.over_max)}};
   out.description = d.source + " " + d.file.path + ": " + std::to_string(out.pref.size()) +
-                    " preference prompts (SFT on the best-scored responses); " + out.selection;
+                    " preference prompts; " + out.selection;
   return out;
 }
 

@@ -192,7 +192,7 @@ TEST(CmdRun, RunnerJobWithMismatchedConfigIsMarkedFailed) {
   {
     Store store(db);
     ResolvedRun rr = resolve_run(kConf, {"loss=dpo", "seed=5"});
-    id = run_register(store, run_spec_from(rr.composed, rr.cfg.seed));
+    id = run_register(store, run_spec_from(rr.composed, rr.cfg));
   }
   Result r = swepo_run(dir, "loss=dpo seed=6 --db '" + db + "' --run-id " + std::to_string(id));
   EXPECT_EQ(r.code, 2) << r.err;

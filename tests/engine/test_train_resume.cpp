@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <torch/torch.h>
 
+#include "core/util/error.h"
 #include "engine/checkpoint.h"
 #include "engine/metrics_sink.h"
 #include "engine/stop_signal.h"
@@ -116,6 +117,61 @@ TEST(TrainResume, StoppedAfterTenAndResumedEqualsUninterrupted) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(l2[i], lf[10 + i]) << "step " << 11 + i;
   EXPECT_EQ(second.records.front().step, 11);
   EXPECT_EQ(test::max_param_diff(m2, m_full), 0.0);
+}
+
+// Logging windows stay aligned to the global step across a resume (engine/log_window.h): with
+// log_every 4, stopped after step 6 (its last window, steps 5-6, is recorded as the end of that
+// process) and resumed, the first window is steps 7-8, recorded at step 8 with window_steps 2 and
+// the means over those two steps: loss = Σ loss numerators / Σ used prompts, which from the
+// per-step records (log_every 1) of the uninterrupted run is (l7 u7 + l8 u8) / (u7 + u8), and
+// grad_norm = (g7 + g8) / 2.
+TEST(TrainResume, FirstWindowAfterAResumeAveragesTheStepsItRanAndSaysHowMany) {
+  const std::string cache = test::temp_dir("window_cache");
+  const std::string ckpt = test::temp_dir("window_ckpt");
+  ByteTokenizer tok;
+  auto loss = make_loss(YAML::Load("{name: dpo, pairing: best_vs_random}"));
+  TrainerConfig cfg = resume_config(cache, 31);
+  cfg.max_steps = 10;
+  const auto data = test::pref_records();
+
+  MemorySink per_step;  // log_every 1: one record per step
+  Transformer m_full = test::tiny_model(31);
+  train_preference(m_full, tok, data, *loss, cfg, {}, per_step);
+  ASSERT_EQ(per_step.records.size(), 10u);
+  for (const auto& r : per_step.records) EXPECT_EQ(r.metrics.at("window_steps"), 1.0);
+
+  cfg.log_every = 4;
+  MemorySink first, second;
+  Transformer m1 = test::tiny_model(31);
+  TrainRunOptions stop;
+  stop.checkpoint_dir = ckpt;
+  stop.stop_after_step = 6;
+  TrainResult r1 = train_preference(m1, tok, data, *loss, cfg, {}, first, stop);
+  ASSERT_EQ(first.records.size(), 2u);
+  EXPECT_EQ(first.records[0].step, 4);
+  EXPECT_EQ(first.records[0].metrics.at("window_steps"), 4.0);
+  EXPECT_EQ(first.records[1].step, 6);
+  EXPECT_EQ(first.records[1].metrics.at("window_steps"), 2.0);
+
+  Transformer m2 = test::tiny_model(97);
+  TrainRunOptions resume;
+  resume.resume_from = r1.checkpoint_path;
+  train_preference(m2, tok, data, *loss, cfg, {}, second, resume);
+  ASSERT_EQ(second.records.size(), 2u);
+  EXPECT_EQ(second.records[0].step, 8);  // aligned: not 6 + 4 = 10
+  EXPECT_EQ(second.records[0].metrics.at("window_steps"), 2.0);
+  EXPECT_EQ(second.records[1].step, 10);
+  EXPECT_EQ(second.records[1].metrics.at("window_steps"), 2.0);
+
+  const MetricMap& s7 = per_step.records[6].metrics;
+  const MetricMap& s8 = per_step.records[7].metrics;
+  const double u7 = s7.at("groups/used"), u8 = s8.at("groups/used");
+  ASSERT_GT(u7 + u8, 0.0);
+  const MetricMap& w = second.records[0].metrics;
+  EXPECT_NEAR(w.at("loss"), (s7.at("loss") * u7 + s8.at("loss") * u8) / (u7 + u8), 1e-5);
+  EXPECT_NEAR(w.at("grad_norm"), (s7.at("grad_norm") + s8.at("grad_norm")) / 2, 1e-5);
+  EXPECT_EQ(w.at("groups/used"), u7 + u8);
+  EXPECT_DOUBLE_EQ(w.at("lr"), s8.at("lr"));  // the lr of the window's last step
 }
 
 // A checkpoint write that fails (a full disk; here a file size limit below the checkpoint's size)
@@ -334,6 +390,33 @@ TEST(Checkpoint, WeightsRoundTrip) {
   EXPECT_TRUE(back.tensors.at("y").equal(st.tensors["y"]));
   // No temporary file is left next to the checkpoint (written then renamed).
   EXPECT_EQ(test::count_files(dir), 1);
+}
+
+// A checkpoint records the run that wrote it: another run's resume is refused before its
+// fingerprint is compared (the message names both runs, not "the config changed"); the same
+// owner, an unrecorded reader and an ownerless (older) file load as before.
+TEST(Checkpoint, RecordsItsOwnerAndRefusesAnotherRun) {
+  const std::string dir = test::temp_dir("ckpt_owner");
+  Transformer a = test::tiny_model(1), b = test::tiny_model(2);
+  TrainState st;
+  st.phase = "pref";
+  st.fingerprint = "fp-of-run-a";
+  st.owner = "00112233aabbccdd/run1";
+  save_checkpoint(dir + "/last.pt", a, nullptr, st);
+  EXPECT_EQ(load_checkpoint(dir + "/last.pt", b, nullptr, "pref", "fp-of-run-a", st.owner).owner, st.owner);
+  EXPECT_EQ(load_checkpoint(dir + "/last.pt", b, nullptr, "pref", "fp-of-run-a").owner, st.owner);
+  try {
+    load_checkpoint(dir + "/last.pt", b, nullptr, "pref", "another-fp", "ffeeddccbbaa9988/run1");
+    ADD_FAILURE() << "resumed another run's checkpoint";
+  } catch (const UserError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("written by run 00112233aabbccdd/run1, not by this run (ffeeddccbbaa9988/run1)"),
+              std::string::npos) << m;
+    EXPECT_EQ(m.find("config"), std::string::npos) << m;
+  }
+  st.owner = "";  // as every checkpoint written before owners were recorded
+  save_checkpoint(dir + "/old.pt", a, nullptr, st);
+  EXPECT_EQ(load_checkpoint(dir + "/old.pt", b, nullptr, "pref", "fp-of-run-a", "ffeeddccbbaa9988/run1").owner, "");
 }
 
 // Found by fuzz/fuzz_checkpoint: a damaged type name in the archive's TorchScript code (one byte

@@ -1,5 +1,8 @@
 // The runner end to end with sweep_test_job standing in for `swepo run`: parallel jobs, crashes,
 // resume, --retry-failed, SIGKILL (of a job and of the runner), Ctrl-C, timeouts.
+#include <sched.h>
+
+#include <algorithm>
 #include <csignal>
 #include <set>
 #include <sstream>
@@ -7,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "core/store/store_run.h"
+#include "core/util/cores.h"
 #include "core/util/error.h"
 #include "sweeps/sweep_runner.h"
 #include "sweep_test_util.h"
@@ -85,6 +89,48 @@ TEST(SweepRunner, RunsEveryJobOnceAndAResumeDoesNothing) {
   EXPECT_EQ(b.skipped_finished, 4);
   EXPECT_EQ(test::count_lines(count), 4);
   for (auto& [job, r] : runs_by_job(store, "once")) EXPECT_EQ(r.attempts, 1);
+}
+
+// Threads per worker by default: max(1, cores this process may use / workers), printed at the
+// start. The cores are the affinity mask's (and a cgroup quota's), not every online CPU: pinned to
+// one CPU, one worker gets 1 thread although std::thread::hardware_concurrency() says more.
+TEST(SweepRunner, WorkersShareTheAvailableCoresByDefault) {
+  TempDir dir("threads");
+  cpu_set_t all;
+  ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+  int first = 0;
+  while (!CPU_ISSET(first, &all)) ++first;
+  struct Case {
+    bool pinned;
+    int jobs;
+  };
+  for (const Case c : {Case{false, 1}, Case{false, 2}, Case{true, 1}}) {
+    const std::string name = "threads" + std::to_string(c.pinned) + std::to_string(c.jobs);
+    Sweep s = plan("name: " + name + "\ngrid:\n  loss: dpo,ipo\n");
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    if (c.pinned) ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    const int cores = available_cores();
+    Store store(dir / (name + ".db"));
+    std::ostringstream log;
+    SweepRunOptions o = options(log, c.jobs);
+    o.threads_total = 0;  // the default
+    SweepRunSummary sum = sweep_run(store, s.spec, s.jobs, o);
+    sched_setaffinity(0, sizeof all, &all);
+    EXPECT_EQ(sum.exit_code(), 0) << log.str();
+    const int expect = std::max(1, cores / c.jobs);
+    if (c.pinned) EXPECT_EQ(cores, 1);
+    EXPECT_NE(log.str().find("sweep: " + std::to_string(c.jobs) + " worker(s) x " + std::to_string(expect) +
+                             " thread(s) each (" + std::to_string(cores) + " cores available"),
+              std::string::npos)
+        << log.str();
+    for (const auto& [job, r] : runs_by_job(store, name)) {
+      auto ms = store.run_metric_summary(r.id);
+      ASSERT_EQ(ms.size(), 2u);
+      EXPECT_DOUBLE_EQ(ms[1].max, expect) << name << " job " << job;
+    }
+  }
 }
 
 TEST(SweepRunner, CrashesAreFailedWithTheirCauseAndTheSweepGoesOn) {

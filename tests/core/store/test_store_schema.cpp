@@ -2,6 +2,7 @@
 // backends (SQLite and PostgreSQL; see store_test_util.h).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "core/store/store.h"
@@ -30,11 +31,11 @@ TEST_P(StoreSchema, CreatedAtTheLatestVersionInWalMode) {
   test::TempStore t(GetParam(), "create");
   Store store(t.path);
   EXPECT_EQ(store_schema_version(store.db()), store_schema_latest());
-  EXPECT_EQ(store_schema_latest(), 3);
+  EXPECT_EQ(store_schema_latest(), 4);
   EXPECT_EQ(store.postgres(), pg());
   EXPECT_EQ(names(store.db(), "table"),
             (std::vector<std::string>{"artifacts", "evals", "metrics", "params", "run_choices", "runs",
-                                      "schema_version", "submissions", "sweep_jobs", "sweeps"}));
+                                      "schema_version", "store_info", "submissions", "sweep_jobs", "sweeps"}));
   EXPECT_EQ(names(store.db(), "view"), (std::vector<std::string>{"eval_over_seeds", "final_metrics",
                                                                  "run_evals", "run_final_metrics", "run_overview"}));
   if (!pg()) {
@@ -63,7 +64,8 @@ TEST_P(StoreSchema, MigratesAVersion1DatabaseForward) {
     db.exec("INSERT INTO metrics VALUES (1, 'loss', 1, 0.25, 4)");
   }
   Store store(t.path);  // migrates to the latest version
-  EXPECT_EQ(store_schema_version(store.db()), 3);
+  EXPECT_EQ(store_schema_version(store.db()), 4);
+  EXPECT_EQ(store.uid().size(), 16u);  // version 4: an old store gets its id on migration
   auto r = store.run_get(1);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->sweep, "old");
@@ -84,6 +86,26 @@ TEST_P(StoreSchema, MigratesAVersion1DatabaseForward) {
   EXPECT_DOUBLE_EQ(static_cast<double>(scalar(store.db(), "SELECT seconds FROM run_overview WHERE run_id = 1")), 3.0);
   // And the version-2 rule applies to old params.
   EXPECT_THROW(store.db().exec("UPDATE params SET value = 8 WHERE run_id = 1"), StoreError);
+}
+
+// The store's id: drawn once, 16 hex digits, kept on reopening, different for a second store
+// and for a store deleted and made again at the same path.
+TEST_P(StoreSchema, EveryStoreHasItsOwnStableId) {
+  test::TempStore a(GetParam(), "uid_a"), b(GetParam(), "uid_b");
+  std::string ua;
+  {
+    Store s(a.path);
+    ua = s.uid();
+  }
+  EXPECT_EQ(ua.size(), 16u);
+  EXPECT_EQ(ua.find_first_not_of("0123456789abcdef"), std::string::npos) << ua;
+  EXPECT_EQ(Store(a.path).uid(), ua);
+  EXPECT_EQ(Store::open_read_only(a.path).uid(), ua);
+  EXPECT_NE(Store(b.path).uid(), ua);
+  if (!pg()) {  // deleted and made again: a new id
+    std::filesystem::remove(a.path);
+    EXPECT_NE(Store(a.path).uid(), ua);
+  }
 }
 
 TEST_P(StoreSchema, RefusesANewerDatabase) {

@@ -52,9 +52,9 @@ TEST(RunConfig, SeparateSeedsDeriveFromSeedUnlessSet) {
   EXPECT_NE(eval_stream_seed(d.cfg, 0.5, 1), eval_stream_seed(s.cfg, 0.5, 1));
   EXPECT_NE(eval_stream_seed(s.cfg, 0.5, 1), eval_stream_seed(s.cfg, 0.5, 2));
   // A pair_seed is part of the run's identity; a null one is not (written out or left to the default).
-  EXPECT_EQ(run_spec_from(d.composed, 3).config_hash,
-            run_spec_from(resolve_run(kConf, {"loss=dpo", "seed=3", "pair_seed=null"}).composed, 3).config_hash);
-  EXPECT_NE(run_spec_from(d.composed, 3).config_hash, run_spec_from(s.composed, 3).config_hash);
+  const ResolvedRun n = resolve_run(kConf, {"loss=dpo", "seed=3", "pair_seed=null"});
+  EXPECT_EQ(run_spec_from(d.composed, d.cfg).config_hash, run_spec_from(n.composed, n.cfg).config_hash);
+  EXPECT_NE(run_spec_from(d.composed, d.cfg).config_hash, run_spec_from(s.composed, s.cfg).config_hash);
   const std::string neg = user_error({"pair_seed=-1"});
   EXPECT_NE(neg.find("pair_seed"), std::string::npos) << neg;
   EXPECT_NE(neg.find("null (derived from seed) or an integer >= 0"), std::string::npos) << neg;

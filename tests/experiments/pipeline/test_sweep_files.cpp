@@ -2,6 +2,7 @@
 // typed validation (what `swepo sweep` does before starting anything), and the paper's sweeps have
 // the job counts their comments promise.
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -9,6 +10,8 @@
 
 #include "core/config/compose.h"
 #include "experiments/pipeline/run_config.h"
+#include "experiments/pipeline/run_store.h"
+#include "tests/engine/test_hf_util.h"
 #include "sweeps/sweep_file.h"
 #include "sweeps/sweep_plan.h"
 
@@ -20,12 +23,26 @@ namespace fs = std::filesystem;
 const std::string kSource = SWEPO_SOURCE_DIR;
 const std::string kConf = kSource + "/experiments/conf";
 
+// The real-model sweeps name their checkpoint and data with --set (REQUIRED_SET_* placeholders):
+// a tiny random Llama checkpoint in the HF layout and a one-record UltraFeedback file stand in.
+std::vector<std::string> hf_set() {
+  static const std::string dir = [] {
+    const std::string d = hftest::temp_dir("sweep_files_hf");
+    fs::create_directories(d + "/model");
+    hftest::Spec sp;
+    hftest::write_checkpoint(d + "/model", sp, hftest::random_weights(sp, 1));
+    std::ofstream(d + "/uf.jsonl") << "{}\n";
+    return d;
+  }();
+  return {"model.path=" + dir + "/model", "data.path=" + dir + "/uf.jsonl", "cache_dir=" + dir + "/cache"};
+}
+
 std::vector<PlannedJob> plan(const std::string& file) {
-  const SweepSpec spec = sweep_load(kSource + "/sweeps/" + file, kConf);
-  return sweep_plan(spec, sweep_expand(spec),
-                    sweep_composer(
-                        kConf, [](const ComposedConfig& c) { pipeline::run_config_from(c); },
-                        pipeline::run_config_schema));
+  SweepSpec spec = sweep_load(kSource + "/sweeps/" + file, kConf);
+  if (file.find("_hf.yaml") != std::string::npos)
+    for (const auto& o : hf_set()) spec.overrides.push_back(o);
+  // What `swepo sweep` composes with: the pipeline's typed validation and run identity.
+  return sweep_plan(spec, sweep_expand(spec), pipeline::run_spec_composer(kConf));
 }
 
 std::string param(const PlannedJob& j, const std::string& key) {
