@@ -23,7 +23,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -46,12 +45,11 @@ namespace swepo::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
-
 const char* kTextHelp =
     "Text input ({\"prompt\", \"responses\"}) is tokenized with DIR's tokenizer, prompt and response\n"
     "separately (as TRL does):\n"
-    "  a chat template T (--chat-template auto: detected from DIR/tokenizer_config.json):\n"
+    "  a chat template T (--chat-template auto: detected from DIR/tokenizer_config.json; a name needs\n"
+    "  no tokenizer_config.json, whose bos/eos tokens are used when it is there):\n"
     "    prompt ids   = encode(format_prompt(T, [{user, prompt}]))   (the template's own BOS, no extra specials)\n"
     "    response ids = encode(format_response(T, [{user, prompt}], response))   (ends with the end-of-turn token)\n"
     "  --chat-template none (raw text):\n"
@@ -125,12 +123,9 @@ class TextEncoder {
   void init() {
     if (tok_) return;
     tok_ = load_hf_tokenizer(dir_);
-    ChatTemplateInfo info;
-    if (fs::exists(fs::path(dir_) / "tokenizer_config.json")) info = read_chat_template_info(dir_);
-    if (info.tokens.bos.empty() && tok_->bos_id() >= 0) info.tokens.bos = tok_->id_to_token(tok_->bos_id());
-    if (info.tokens.eos.empty() && tok_->eos_id() >= 0) info.tokens.eos = tok_->id_to_token(tok_->eos_id());
-    template_ = resolve_chat_template(setting_, info);
-    tokens_ = info.tokens;
+    const ChatSetup chat = resolve_chat_setup(dir_, setting_, *tok_, kChatTemplateFlag);
+    template_ = chat.name;
+    tokens_ = chat.tokens;
   }
 
   std::string dir_, setting_, template_;

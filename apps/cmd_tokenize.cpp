@@ -5,16 +5,21 @@
 // In: one JSON object per line, {"text": "..."} or {"messages": [{"role", "content"}, ...]}.
 // Out: one line per input line, {"ids": [...]}:
 //   text      encode(text), or with --add-special-tokens the BOS/EOS the tokenizer adds (HF
-//             encode(text) with add_special_tokens=True);
-//   messages  the conversation formatted by --chat-template (core/text/chat_template.h: auto =
-//             detected from DIR/tokenizer_config.json) and encoded without adding BOS/EOS (the
-//             template writes them, as HF apply_chat_template(tokenize=True) does): the prompt and
-//             assistant header when the last turn is not the assistant's, else prompt + response.
-// Blank lines are skipped. A line that is not a JSON object with a string "text" or a valid
-// "messages" list (or messages without --chat-template) exits 2 naming FILE:LINE.
+//             encode(text) with add_special_tokens=True); the chat template is not used;
+//   messages  the conversation formatted by --chat-template (core/text/chat_template.h
+//             resolve_chat_setup, as swepo score and generate: default auto = detected from
+//             DIR/tokenizer_config.json, resolved at the first messages line, so text-only input
+//             needs no template; a name needs no tokenizer_config.json) and encoded without adding
+//             BOS/EOS (the template writes them, as HF apply_chat_template(tokenize=True) does): the
+//             prompt and assistant header when the last turn is not the assistant's, else prompt +
+//             response.
+// Blank lines are skipped. Every line is converted before anything is written: a line that is not
+// a JSON object with a string "text" or a valid "messages" list (or messages when DIR has no chat
+// template and none is named) exits 2 naming FILE:LINE, with nothing on stdout.
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -48,38 +53,26 @@ std::vector<ChatMessage> read_messages(const nlohmann::json& list, const std::st
 }  // namespace
 
 int cmd_tokenize(const Args& args) {
-  std::string dir, input = "-", chat_template;
+  std::string dir, input = "-", chat_template = "auto";
+  const std::string template_help = "messages lines: auto (from DIR/tokenizer_config.json) or a template name (" +
+                                    join(chat_template_names(), ", ") + "); text lines never use it";
   po::options_description desc(
-      "swepo tokenize --tokenizer DIR [--input FILE|-] [--add-special-tokens]\n"
-      "Token ids of JSONL {\"text\": ...} lines (one {\"ids\": [...]} line each, on stdout)");
+      "swepo tokenize --tokenizer DIR [--input FILE|-] [--add-special-tokens] [--chat-template auto|NAME]\n"
+      "Token ids of JSONL {\"text\": ...} or {\"messages\": [...]} lines (one {\"ids\": [...]} line each, on "
+      "stdout)");
   desc.add_options()("help,h", "show this help")(
       "tokenizer", po::value(&dir), "Hugging Face tokenizer directory (tokenizer.json [+ tokenizer_config.json], "
                                     "or tokenizer.model)")(
       "input", po::value(&input)->default_value(input), "JSONL file, or - for stdin")(
       "add-special-tokens", "text lines: add the BOS/EOS the tokenizer adds (HF add_special_tokens=True)")(
-      "chat-template", po::value(&chat_template),
-      "messages lines: auto (from DIR/tokenizer_config.json) or a template name (none, chatml, qwen3, "
-      "llama3, llama2, mistral, zephyr)");
+      "chat-template", po::value(&chat_template)->default_value(chat_template), template_help.c_str());
   po::variables_map vm;
   if (!cli_parse(args, desc, vm)) return 0;
   if (dir.empty()) throw UserError("--tokenizer is required (see swepo tokenize --help)");
   const bool specials = vm.count("add-special-tokens") > 0;
   const std::unique_ptr<Tokenizer> tok = load_hf_tokenizer(dir);
   // The chat template, resolved at the first messages line.
-  std::string template_name;
-  ChatTokens chat_tokens;
-  auto resolve_template = [&] {
-    if (!template_name.empty()) return;
-    ChatTemplateInfo info;
-    if (chat_template == "auto") {
-      info = read_chat_template_info(dir);
-    } else {
-      if (tok->bos_id() >= 0) info.tokens.bos = tok->id_to_token(tok->bos_id());
-      if (tok->eos_id() >= 0) info.tokens.eos = tok->id_to_token(tok->eos_id());
-    }
-    template_name = resolve_chat_template(chat_template, info);
-    chat_tokens = info.tokens;
-  };
+  std::optional<ChatSetup> chat;
 
   std::ifstream file;
   if (input != "-") {
@@ -88,6 +81,7 @@ int cmd_tokenize(const Args& args) {
   }
   std::istream& in = input == "-" ? std::cin : file;
   const std::string origin = input == "-" ? "<stdin>" : input;
+  std::string out;  // every line's output, written once the whole input converted
   for_each_jsonl_line(in, origin, [&](const nlohmann::json& j, const std::string& where) {
     auto text = j.find("text");
     auto messages = j.find("messages");
@@ -97,17 +91,14 @@ int cmd_tokenize(const Args& args) {
         if (!text->is_string()) throw UserError("field 'text' must be a string");
         ids = specials ? tok->encode_with_specials(text->get<std::string>()) : tok->encode(text->get<std::string>());
       } else if (messages != j.end()) {
-        if (chat_template.empty())
-          throw UserError("{\"messages\": ...} needs a chat template: pass --chat-template auto (detected from " +
-                          dir + "/tokenizer_config.json) or a name (" + join(chat_template_names(), ", ") + ")");
         const auto conv = read_messages(*messages, where);
-        resolve_template();
+        if (!chat) chat = resolve_chat_setup(dir, chat_template, *tok, kChatTemplateFlag);
         std::string formatted;
         if (conv.back().role == "assistant") {
-          const ChatPair pair = format_last_turn(template_name, conv, chat_tokens);
+          const ChatPair pair = format_last_turn(chat->name, conv, chat->tokens);
           formatted = pair.prompt + pair.response;
         } else {
-          formatted = format_prompt(template_name, conv, chat_tokens);
+          formatted = format_prompt(chat->name, conv, chat->tokens);
         }
         ids = tok->encode(formatted);
       } else {
@@ -117,8 +108,11 @@ int cmd_tokenize(const Args& args) {
       const std::string msg = e.what();
       throw UserError(msg.rfind(where, 0) == 0 ? msg : where + ": " + msg);
     }
-    std::cout << nlohmann::json{{"ids", ids}}.dump() << "\n";
+    out += nlohmann::json{{"ids", ids}}.dump();
+    out += "\n";
   });
+  std::cout << out;
+  std::cout.flush();
   return 0;
 }
 

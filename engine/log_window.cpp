@@ -19,6 +19,7 @@ void LogWindow::close(MetricMap& m, double loss_denom, double lr, double epoch, 
   m["tokens_per_s"] = elapsed > 0 ? double(fwd_tokens) / elapsed : 0.0;
   m["epoch"] = epoch;
   m["truncated_responses"] = double(res.truncated_responses);
+  m["window_steps"] = double(steps);
   res.last_loss = m["loss"];
   res.tokens += fwd_tokens;
   loss_sum.zero_();

@@ -2,11 +2,38 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "engine/train_config.h"
 #include "core/util/error.h"
 
 namespace swepo {
+
+std::string lr_warmup_warning(int64_t warmup_steps, int64_t total_steps, double lr, const std::string& warmup_key,
+                              const std::string& steps_what) {
+  if (total_steps <= 0 || warmup_steps < total_steps) return "";
+  const double last = lr * double(total_steps) / double(warmup_steps);  // lr_at(total_steps - 1)
+  const std::string rise = warmup_steps == total_steps
+                               ? fmt::format("reaches the peak lr {:g} only at the last step", lr)
+                               : fmt::format("rises to {:g} at the last step, never to the peak lr {:g}", last, lr);
+  return fmt::format("{} ({}) >= {}: every step is a warmup step, so the learning rate {} and never decays; "
+                     "lower {}",
+                     warmup_key, warmup_steps, steps_what, rise, warmup_key);
+}
+
+void warn_once(const std::string& msg) {
+  if (msg.empty()) return;
+  static std::mutex mu;
+  static std::set<std::string> said;
+  std::lock_guard<std::mutex> lock(mu);
+  if (!said.insert(msg).second) return;
+  std::fprintf(stderr, "warning: %s\n", msg.c_str());
+  std::fflush(stderr);
+}
 
 LrSchedule::LrSchedule(double peak_lr, int64_t warmup_steps, int64_t total_steps,
                        std::string decay, double min_lr_ratio)

@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/config/fields.h"
+#include "engine/schedule.h"
 
 namespace swepo {
 
@@ -123,9 +124,16 @@ struct TrainerConfig {
   }
 
   // Reads `node` (a mapping or null) at dotted `path`; unknown keys and bad values are UserErrors.
+  // warmup_steps >= max_steps > 0 is a warning on stderr (engine/schedule.h lr_warmup_warning), not
+  // an error: short smoke runs keep the default warmup. With max_steps 0 the step count depends on
+  // the data: the trainer warns when it starts (train_loop_begin).
   static TrainerConfig from_yaml(const YAML::Node& node, const std::string& path = "trainer",
                                  const Origins* origins = nullptr) {
-    return read_fields<TrainerConfig>(node, path, origins);
+    TrainerConfig c = read_fields<TrainerConfig>(node, path, origins);
+    if (c.max_steps > 0)
+      warn_once(lr_warmup_warning(c.warmup_steps, c.max_steps, c.lr, path + ".warmup_steps",
+                                  path + ".max_steps (" + std::to_string(c.max_steps) + ")"));
+    return c;
   }
 };
 

@@ -11,6 +11,10 @@ namespace swepo {
 
 TrainLoop train_loop_begin(Transformer& model, const Tokenizer& tok, const TrainerConfig& cfg,
                            const TruncationConfig& truncation, int64_t total_steps) {
+  if (cfg.max_steps == 0)  // from_yaml warned about a set max_steps already
+    warn_once(lr_warmup_warning(cfg.warmup_steps, total_steps, cfg.lr, "warmup_steps",
+                                "the " + std::to_string(total_steps) + " optimizer steps that epochs = " +
+                                    std::to_string(cfg.epochs) + " gives (max_steps = 0)"));
   const c10::Device device = resolve_device(cfg.device);
   model->to(device);
   model->set_activation_checkpointing(cfg.activation_checkpointing);

@@ -42,7 +42,9 @@ struct TrainLoop {
   at::Generator global_cpu;                       // saved and restored with every checkpoint
 };
 
-// Moves `model` to cfg.device and builds the optimizer and the schedule over `total_steps`.
+// Moves `model` to cfg.device and builds the optimizer and the schedule over `total_steps`. With
+// max_steps 0 (the step count from epochs), warns on stderr when warmup_steps >= total_steps
+// (engine/schedule.h; a set max_steps was checked when the config was read).
 TrainLoop train_loop_begin(Transformer& model, const Tokenizer& tok, const TrainerConfig& cfg,
                            const TruncationConfig& truncation, int64_t total_steps);
 

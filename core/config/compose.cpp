@@ -283,8 +283,12 @@ ComposedConfig compose_config(const std::string& conf_dir,
     }
   }
 
-  if (schema) fill_missing(root, schema(root));
-  for (const auto& o : key_overrides) override_apply(root, o, &out.origins);
+  YAML::Node shape;  // the typed config's shape: closes the mappings it declares (override.h)
+  if (schema) {
+    shape = schema(root);
+    fill_missing(root, shape);
+  }
+  for (const auto& o : key_overrides) override_apply(root, o, &out.origins, shape);
   resolve_interpolations(root, &out.origins);
   out.config = root;
   return out;

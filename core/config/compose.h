@@ -36,7 +36,9 @@ struct ComposedConfig {
 // The typed defaults behind a composed tree (Hydra's structured-config schema): given the tree the
 // files merged into (before any key override), a mapping of every option the structs declare with
 // its default. compose_config adds the keys the files leave out, so a preset holds only what it
-// changes and `trainer.lr=...` still overrides a key that exists. Added keys have no origin.
+// changes and `trainer.lr=...` still overrides a key that exists. Added keys have no origin. The
+// mappings the schema declares are closed (Hydra's struct mode): `key=value` on a key missing from
+// one is an error naming the closest key, without the '+key=value' hint of an open mapping.
 using ConfigSchemaFn = std::function<YAML::Node(const YAML::Node& merged)>;
 
 // Throws UserError for a missing or invalid file (naming it, with line for YAML syntax errors),

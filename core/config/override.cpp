@@ -269,7 +269,7 @@ Override override_parse(const std::string& text) {
   return o;
 }
 
-void override_apply(YAML::Node& root, const Override& o, Origins* origins) {
+void override_apply(YAML::Node& root, const Override& o, Origins* origins, const YAML::Node& schema) {
   const std::string ctx = "override '" + o.text + "'";
   const std::string body = o.text.substr(op_prefix(o.op).size());  // text without ~ + ++
   const bool adds = o.op == Override::Op::Add || o.op == Override::Op::ForceAdd;
@@ -277,7 +277,19 @@ void override_apply(YAML::Node& root, const Override& o, Origins* origins) {
     throw UserError(ctx + ": '" + o.key + "' is not a config group of this config");
   const auto segs = key_path_split(o.key);
   YAML::Node cur = root;
+  YAML::Node sch;  // the schema's node at `prefix`; undefined where the schema declares nothing
+  if (schema && schema.IsMap()) sch.reset(schema);
   std::string prefix;
+  // What to say about a key missing from `cur`: the closest existing key, and '+' only where adding
+  // is possible (the schema does not declare the mapping: a typed config rejects any other key).
+  auto missing = [&](const std::string& path) {
+    const bool closed = sch.IsDefined() && sch.IsMap();
+    std::string msg = ": key '" + path + "' is not in the config" + missing_key_hint(cur, prefix, path);
+    if (o.op == Override::Op::Set)
+      msg += closed ? "; the typed config has no such key, so it cannot be added either"
+                    : "; use '+" + body + "' to add it";
+    return msg;
+  };
   for (size_t i = 0; i < segs.size(); ++i) {
     const std::string& seg = segs[i];
     const std::string path = key_path_join(prefix, seg);
@@ -289,24 +301,22 @@ void override_apply(YAML::Node& root, const Override& o, Origins* origins) {
     auto child = map_child(cur, seg);
     if (!last) {
       if (!child) {
-        if (!adds)
-          throw UserError(ctx + ": key '" + path + "' is not in the config" +
-                          missing_key_hint(cur, prefix, path) +
-                          (o.op == Override::Op::Set ? "; use '+" + body + "' to add it" : ""));
+        if (!adds) throw UserError(ctx + missing(path));
         cur[seg] = YAML::Node(YAML::NodeType::Map);
         if (origins) (*origins)[path] = kCommandLineOrigin;
         child = map_child(cur, seg);
       }
       cur.reset(*child);
+      YAML::Node next;
+      if (sch.IsDefined() && sch.IsMap())
+        if (auto s = map_child(sch, seg); s && s->IsMap()) next.reset(*s);
+      sch.reset(next);
       prefix = path;
       continue;
     }
     switch (o.op) {
       case Override::Op::Set:
-        if (!child)
-          throw UserError(ctx + ": key '" + path + "' is not in the config" +
-                          missing_key_hint(cur, prefix, path) + "; use '+" + body +
-                          "' to add it");
+        if (!child) throw UserError(ctx + missing(path));
         assign(cur, seg, child, o.value, path, origins);
         break;
       case Override::Op::Add:

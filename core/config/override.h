@@ -42,7 +42,12 @@ std::vector<YAML::Node> override_choices_parse(const std::string& value, const s
 
 // Applies a config-key override (not a group override) to `root`, a mapping. Records
 // "<command line>" as the origin of every key it sets and forgets the origins of what it deletes.
-void override_apply(YAML::Node& root, const Override& o, Origins* origins);
+// `schema` (optional): the typed config's shape (compose.h's ConfigSchemaFn). A mapping it declares
+// (the root included) is closed: the typed config rejects any key not already there, so for
+// `key=value` on a missing key the error names the closest key and does not suggest '+key=value';
+// that hint is given only under mappings the schema leaves open (or without a schema).
+void override_apply(YAML::Node& root, const Override& o, Origins* origins,
+                    const YAML::Node& schema = YAML::Node());
 
 // The origin recorded for keys set on the command line.
 inline constexpr const char* kCommandLineOrigin = "<command line>";

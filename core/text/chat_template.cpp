@@ -15,6 +15,7 @@
 
 #include "core/util/error.h"
 #include "core/util/fs.h"
+#include "core/util/strings.h"
 
 namespace swepo {
 namespace {
@@ -543,14 +544,25 @@ std::vector<std::string> chat_template_names() {
   return v;
 }
 
-std::string detect_chat_template(const std::string& jinja, const std::string& file_for_errors) {
-  const std::string how = fmt::format(
-      "set model.chat_template=NAME to say how prompts are formatted, NAME one of: {} (none = raw "
-      "text, no template)",
-      names_list());
+namespace {
+
+// "set model.chat_template=NAME to say ..." (the run config) or "pass --chat-template NAME to say ..."
+// (a command's flag).
+std::string how_to_set(const std::string& setting) {
+  const bool flag = setting.rfind("--", 0) == 0;
+  return fmt::format("{} {}{}NAME to say how prompts are formatted, NAME one of: {} (none = raw text, no "
+                     "template)",
+                     flag ? "pass" : "set", setting, flag ? " " : "=", names_list());
+}
+
+}  // namespace
+
+std::string detect_chat_template(const std::string& jinja, const std::string& file_for_errors,
+                                 const std::string& setting) {
+  const std::string how = how_to_set(setting);
+  const std::string file = file_for_errors.empty() ? "the tokenizer directory" : file_for_errors;
   if (jinja.find_first_not_of(" \t\r\n") == std::string::npos)
-    throw UserError(fmt::format("{}: no chat_template key (the tokenizer has no chat template); {}",
-                                file_for_errors, how));
+    throw UserError(fmt::format("{}: no chat_template key (the tokenizer has no chat template); {}", file, how));
   static const std::vector<std::pair<std::string, std::string>> canon = [] {
     std::vector<std::pair<std::string, std::string>> v;
     for (const auto& k : known_templates()) v.emplace_back(canonical_jinja(k.jinja), k.name);
@@ -560,12 +572,49 @@ std::string detect_chat_template(const std::string& jinja, const std::string& fi
   if (!c.empty())
     for (const auto& [text, name] : canon)
       if (c == text) return name;
-  throw UserError(fmt::format("{}: its chat_template is not one swepo recognises; {}", file_for_errors, how));
+  throw UserError(fmt::format("{}: its chat_template is not one swepo recognises; {}", file, how));
 }
 
-std::string resolve_chat_template(const std::string& setting, const ChatTemplateInfo& info) {
-  if (setting == "auto") return detect_chat_template(info.jinja, info.source);
-  return renderer(setting).name;
+std::string resolve_chat_template(const std::string& value, const ChatTemplateInfo& info,
+                                  const std::string& setting) {
+  if (value == "auto") {
+    if (!info.found)
+      throw UserError(fmt::format("{} does not exist, so there is no chat template to detect ({} auto); {}",
+                                  info.source, setting, how_to_set(setting)));
+    return detect_chat_template(info.jinja, info.source, setting);
+  }
+  const std::vector<std::string> names = chat_template_names();
+  for (const auto& n : names)
+    if (n == value) return n;
+  throw UserError(fmt::format("unknown chat template '{}'{} (known: auto, {}); {}", value, did_you_mean(value, names),
+                              names_list(), how_to_set(setting)));
+}
+
+ChatTemplateInfo read_chat_template_info_if_present(const std::string& dir) {
+  const std::string path = dir + "/tokenizer_config.json";
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    std::fclose(f);
+    return read_chat_template_info(dir);
+  }
+  ChatTemplateInfo info;
+  info.source = path;
+  const std::string jinja_path = dir + "/chat_template.jinja";
+  if (std::FILE* f = std::fopen(jinja_path.c_str(), "rb")) {
+    std::fclose(f);
+    info.jinja = read_file(jinja_path);
+    info.source = jinja_path;
+  } else {
+    info.found = false;
+  }
+  return info;
+}
+
+ChatSetup resolve_chat_setup(const std::string& dir, const std::string& value, const Tokenizer& tok,
+                             const std::string& setting) {
+  ChatTemplateInfo info = read_chat_template_info_if_present(dir);
+  if (info.tokens.bos.empty() && tok.bos_id() >= 0) info.tokens.bos = tok.id_to_token(tok.bos_id());
+  if (info.tokens.eos.empty() && tok.eos_id() >= 0) info.tokens.eos = tok.id_to_token(tok.eos_id());
+  return {resolve_chat_template(value, info, setting), info.tokens};
 }
 
 ChatTemplateInfo read_chat_template_info(const std::string& dir) {
@@ -606,8 +655,8 @@ ChatTemplateInfo read_chat_template_info(const std::string& dir) {
         if (n == "default") info.jinja = e["template"].get<std::string>(), found = true;
       }
       if (!found)
-        throw UserError(fmt::format("{}: chat_template lists templates ({}) but none named \"default\"; set "
-                                    "model.chat_template=NAME (one of {})",
+        throw UserError(fmt::format("{}: chat_template lists templates ({}) but none named \"default\"; name "
+                                    "one (model.chat_template=NAME, or --chat-template NAME: one of {})",
                                     path, names, names_list()));
     } else {
       throw UserError(fmt::format("{}: chat_template must be a string or a list of {{name, template}}", path));

@@ -36,6 +36,8 @@
 #include <string>
 #include <vector>
 
+#include "core/text/tokenizer.h"
+
 namespace swepo {
 
 struct ChatMessage {
@@ -51,7 +53,8 @@ struct ChatTokens {
 struct ChatTemplateInfo {
   std::string jinja;   // tokenizer_config.json's chat_template ("" when absent)
   ChatTokens tokens;   // its bos_token / eos_token
-  std::string source;  // the file the template came from, for error messages
+  std::string source;  // the file the template came from (or was looked for in), for error messages
+  bool found = true;   // false: DIR has neither tokenizer_config.json nor chat_template.jinja
 };
 
 // The template names, in a fixed order: none, chatml, qwen3, llama3, llama2, mistral, zephyr.
@@ -62,14 +65,41 @@ std::vector<std::string> chat_template_names();
 // string or {"content": ...}). Throws UserError naming the file on a missing file, bad JSON or a bad
 // field.
 ChatTemplateInfo read_chat_template_info(const std::string& dir);
+// The same, but a missing tokenizer_config.json is not an error: then the template is
+// DIR/chat_template.jinja when present, else there is none (found = false); the tokens are empty and
+// source names DIR/tokenizer_config.json, the file auto detection looked in.
+ChatTemplateInfo read_chat_template_info_if_present(const std::string& dir);
+
+// How the command in use sets the template, for the hints in its errors: the run config's key
+// (swepo run: "set model.chat_template=NAME") or a command's flag (swepo score, tokenize, generate:
+// "pass --chat-template NAME").
+inline constexpr const char* kChatTemplateKey = "model.chat_template";
+inline constexpr const char* kChatTemplateFlag = "--chat-template";
 
 // The known template `jinja` is (compared after normalising whitespace, whitespace control and quote
 // style, so reformatted copies match). Throws UserError naming `file_for_errors`'s chat_template key,
-// listing the names and saying to set model.chat_template=NAME when it is empty or unknown.
-std::string detect_chat_template(const std::string& jinja, const std::string& file_for_errors);
+// listing the names and saying to set `setting` (kChatTemplateKey or kChatTemplateFlag) when it is
+// empty or unknown.
+std::string detect_chat_template(const std::string& jinja, const std::string& file_for_errors,
+                                 const std::string& setting = kChatTemplateKey);
 
-// model.chat_template's value -> a template name: "auto" detects from `info`, a name is checked.
-std::string resolve_chat_template(const std::string& setting, const ChatTemplateInfo& info);
+// A chat template setting's value -> a template name: "auto" detects from `info` (an error naming
+// info.source when the directory has no template), a name is checked (did-you-mean). `setting` as above.
+std::string resolve_chat_template(const std::string& value, const ChatTemplateInfo& info,
+                                  const std::string& setting = kChatTemplateKey);
+
+// What a command formats chat text with for the tokenizer directory DIR, loaded as `tok`:
+//   value auto   the template detected from DIR/tokenizer_config.json (or chat_template.jinja); a
+//                directory without one is an error naming DIR/tokenizer_config.json and `setting`
+//   value NAME   that template; tokenizer_config.json is optional (read when present, for its tokens)
+// tokens: tokenizer_config.json's bos_token / eos_token, else the strings of tok's BOS / EOS ids.
+// swepo run, score, tokenize and generate resolve their template this one way.
+struct ChatSetup {
+  std::string name;   // a template name (chat_template_names())
+  ChatTokens tokens;
+};
+ChatSetup resolve_chat_setup(const std::string& dir, const std::string& value, const Tokenizer& tok,
+                             const std::string& setting);
 
 // The conversation (ending with a user turn) followed by the assistant header. Throws UserError on an
 // unknown name, a bad role, a conversation not ending with a user turn or one the template rejects,

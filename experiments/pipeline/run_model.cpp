@@ -64,14 +64,17 @@ RunModel open_run_model(const RunConfig& cfg) {
     throw UserError("data=synthfeedback evaluates by generation with the byte-level presets; with model=hf "
                     "use data=jsonl, data=ultrafeedback or data=ultrafeedback_binarized (data.path=...)");
   rm.hf = true;
-  const ChatTemplateInfo info = read_chat_template_info(dir);
+  std::unique_ptr<Tokenizer> base = load_hf_tokenizer(dir);
+  // As swepo score: with a template name, tokenizer_config.json is optional (read for its tokens).
+  ChatSetup chat;
   try {
-    rm.chat_template = resolve_chat_template(cfg.model.chat_template, info);
+    chat = resolve_chat_setup(dir, cfg.model.chat_template, *base, kChatTemplateKey);
   } catch (const UserError& e) {
     throw UserError("config key 'model.chat_template': " + std::string(e.what()));
   }
-  rm.chat_tokens = info.tokens;
-  rm.tok = std::make_unique<ChatRowTokenizer>(load_hf_tokenizer(dir), rm.chat_template);
+  rm.chat_template = chat.name;
+  rm.chat_tokens = chat.tokens;
+  rm.tok = std::make_unique<ChatRowTokenizer>(std::move(base), rm.chat_template);
   rm.base_fingerprint = hf_base_fingerprint(dir);
   return rm;
 }

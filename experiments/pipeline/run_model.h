@@ -3,7 +3,9 @@
 // weights), behind one interface so the stages never branch on which.
 //
 //   model=hf   tokenizer  load_hf_tokenizer(DIR) wrapped as a ChatRowTokenizer (engine/chat_tokenizer.h)
-//              template   model.chat_template: auto (detected from DIR/tokenizer_config.json) or a name
+//              template   model.chat_template: auto (detected from DIR/tokenizer_config.json) or a name,
+//                         with which tokenizer_config.json is optional (resolve_chat_setup, as swepo
+//                         score does; its bos/eos tokens are used when present)
 //              weights    DIR's safetensors, loaded as float32 master weights for training
 //                         (model.dtype is the dtype of `swepo score` and the export's default)
 //              identity   base_fingerprint: SHA-256 of config.json and every safetensors header and

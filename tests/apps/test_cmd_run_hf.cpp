@@ -253,6 +253,20 @@ TEST_F(RunHf, ChatSftThenPreference) {
   EXPECT_NE(r.err.find("chat.jsonl:7"), std::string::npos) << r.err;
 }
 
+// As swepo score: with a template named (model.chat_template=chatml) the checkpoint needs no
+// tokenizer_config.json; with auto, its absence is exit 2 naming the file and the config key.
+TEST_F(RunHf, ANamedChatTemplateNeedsNoTokenizerConfig) {
+  fs::remove(model_ + "/tokenizer_config.json");
+  Result r = swepo_run(root_, common() + " output_dir=" + root_ + "/out_no_config --no-db");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("chat template chatml"), std::string::npos) << r.err;
+  r = swepo_run(root_, common() + " model.chat_template=auto output_dir=" + root_ + "/out_auto --no-db");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("config key 'model.chat_template': " + model_ + "/tokenizer_config.json does not exist"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("set model.chat_template=NAME"), std::string::npos) << r.err;
+}
+
 TEST_F(RunHf, BadModelSettingsExitTwoNamingTheKeyOrFile) {
   Result r = swepo_run(root_, "model=hf data=jsonl data.path=" + root_ + "/prefs.jsonl --no-db");
   EXPECT_EQ(r.code, 2) << r.err;

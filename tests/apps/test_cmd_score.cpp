@@ -207,6 +207,49 @@ TEST(CmdScore, TextThroughTheRealQwen3TokenizerEqualsItsIds) {
   EXPECT_EQ(out_lines(raw.out)[0]["lengths"][0].get<int64_t>(), 3);
 }
 
+// A BPE over a b c (merges a b, ab c: "abc" = 4, "ab" = 3, "c" = 2) with the special "<s>" = 5.
+void write_tiny_tokenizer(const std::string& dir) {
+  const json tj = {{"model",
+                    {{"type", "BPE"},
+                     {"vocab", {{"a", 0}, {"b", 1}, {"c", 2}, {"ab", 3}, {"abc", 4}, {"<s>", 5}}},
+                     {"merges", json::array({"a b", "ab c"})}}},
+                   {"added_tokens", json::array({{{"id", 5}, {"content", "<s>"}, {"special", true}}})}};
+  std::ofstream(fs::path(dir) / "tokenizer.json") << tj.dump();
+}
+
+// Text input with --chat-template auto (the default) on a model without a chat template: the error
+// names the file auto looked in and score's own flag (not the run config's model.chat_template); an
+// explicit template needs no tokenizer_config.json.
+TEST(CmdScore, NoChatTemplateNamesTheFileItLookedInAndTheFlag) {
+  ht::Spec s;  // V = 50 covers the tokenizer's ids
+  const std::string dir = ht::temp_dir("score_no_template");
+  ht::write_checkpoint(dir, s, ht::random_weights(s, 2));
+  write_tiny_tokenizer(dir);
+  const std::string text = R"({"prompt": "ab", "responses": ["c"]})" "\n";
+  const std::string file = dir + "/tokenizer_config.json";
+  auto expect_names_file_and_flag = [&](const CliResult& r, const std::string& what) {
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("in.jsonl:1: " + file), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("pass --chat-template NAME"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("model.chat_template"), std::string::npos) << r.err;
+  };
+  expect_names_file_and_flag(run_score(dir, text), "does not exist");  // no tokenizer_config.json
+  std::ofstream(file) << R"({"bos_token": null})";
+  expect_names_file_and_flag(run_score(dir, text), "no chat_template key");
+  CliResult r = run_score(dir, text, "--chat-template chatm");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("unknown chat template 'chatm' (did you mean 'chatml'?)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--chat-template NAME"), std::string::npos) << r.err;
+  // --chat-template none without tokenizer_config.json: raw text, "ab" = [3], "c" = [2] (no EOS).
+  fs::remove(file);
+  r = run_score(dir, text, "--chat-template none");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const CliResult ids = run_score(dir, ids_line({{3}, {{2}}}));
+  ASSERT_EQ(ids.code, 0) << ids.err;
+  EXPECT_EQ(out_lines(r.out), out_lines(ids.out));
+}
+
 TEST(CmdScore, BadLinesExit2NamingTheLine) {
   ht::Spec s;  // V = 50, max_position_embeddings = 64
   const std::string dir = ht::temp_dir("score_bad");

@@ -87,14 +87,16 @@ TEST(CmdTokenize, BadLinesExit2NamingTheLine) {
   CliResult r = run_tokenize(dir, "{\"text\": \"a\"}\n{\"text\": \"b\"\n");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("in.jsonl:2: not valid JSON"), std::string::npos) << r.err;
-  EXPECT_EQ(ids_lines(r.out), (std::vector<std::vector<int64_t>>{{0}}));  // line 1 was written
+  EXPECT_EQ(r.out, "");  // every line is converted before any is written
   r = run_tokenize(dir, "{\"text\": 3}\n");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(":1: field 'text' must be a string"), std::string::npos) << r.err;
+  // --chat-template auto (the default) on a tokenizer_config.json without a chat_template: the
+  // error names the file and the flag.
   r = run_tokenize(dir, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find(":1:"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("chat template"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(":1: " + dir + "/tokenizer_config.json: no chat_template key"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pass --chat-template NAME"), std::string::npos) << r.err;
   r = run_tokenize(dir, "[1, 2]\n");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(":1: expected a JSON object"), std::string::npos) << r.err;
@@ -103,6 +105,42 @@ TEST(CmdTokenize, BadLinesExit2NamingTheLine) {
   EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
   r = run_tokenize(dir, "{\"text\": \"a\"}\n", "--bogus-flag");
   EXPECT_EQ(r.code, 2) << r.err;
+}
+
+// --chat-template defaults to auto as in score and generate: text lines never use the template (a
+// tokenizer without one tokenizes them), messages lines do. A bad messages line after good ones
+// exits 2 naming its line with nothing on stdout.
+TEST(CmdTokenize, ChatTemplateDefaultsToAutoAndABadLinePrintsNothing) {
+  const std::string dir = tiny_tokenizer();  // its tokenizer_config.json has no chat_template
+  const std::string text = "{\"text\": \"abc\"}\n";
+  CliResult r = run_tokenize(dir, text);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(ids_lines(r.out), (std::vector<std::vector<int64_t>>{{4}}));
+  // A name needs no template in the directory, nor tokenizer_config.json: none concatenates the
+  // contents, "ab" + "c" = "abc" = [4].
+  const std::string conv = "{\"messages\": [{\"role\": \"user\", \"content\": \"ab\"}, "
+                           "{\"role\": \"user\", \"content\": \"c\"}]}\n";
+  std::filesystem::remove(std::filesystem::path(dir) / "tokenizer_config.json");
+  r = run_tokenize(dir, text + conv, "--chat-template none");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(ids_lines(r.out), (std::vector<std::vector<int64_t>>{{4}, {4}}));
+  r = run_tokenize(dir, text + conv);  // auto, and no tokenizer_config.json to detect from
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("in.jsonl:2: " + dir + "/tokenizer_config.json does not exist"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("pass --chat-template NAME"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  // A malformed messages line after two good ones: exit 2 naming line 3, nothing printed.
+  r = run_tokenize(dir, text + conv + "{\"messages\": [{\"role\": \"user\"}]}\n" + text,
+                   "--chat-template none");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("in.jsonl:3: messages[0].content must be a string"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  r = run_tokenize(dir, text + "{\"messages\": [{\"role\": \"bot\", \"content\": \"x\"}]}\n",
+                   "--chat-template none", /*stdin_input=*/true);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("<stdin>:2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bot"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
 }
 
 TEST(CmdTokenize, RealQwen3Files) {
@@ -125,6 +163,9 @@ TEST(CmdTokenize, MessagesThroughTheDetectedChatTemplate) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(ids_lines(r.out),
             (std::vector<std::vector<int64_t>>{{151644, 872, 198, 6023, 151645, 198, 151644, 77091, 198}}));
+  const CliResult by_default = run_tokenize(models.string(), line);  // auto is the default
+  ASSERT_EQ(by_default.code, 0) << by_default.err;
+  EXPECT_EQ(by_default.out, r.out);
   const CliResult bad = run_tokenize(models.string(), "{\"messages\": [{\"role\": 1}]}\n", "--chat-template auto");
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find(":1: messages[0].role must be a string"), std::string::npos) << bad.err;

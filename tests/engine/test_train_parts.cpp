@@ -13,6 +13,7 @@
 #include "engine/rng.h"
 #include "engine/schedule.h"
 #include "engine/train_config.h"
+#include "engine/train_sft.h"
 #include "core/util/error.h"
 #include "train_test_util.h"
 
@@ -163,6 +164,48 @@ TEST(TrainerConfig, ParsesAndRejects) {
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("trainer.micro_batch_size"), std::string::npos) << e.what();
   }
+}
+
+// warmup_steps >= max_steps: every update is a warmup step (lr_at(s) = lr (s + 1) / W, so the last
+// of N steps gets lr N / W) and nothing decays. A warning on stderr, not an error (smoke runs with
+// the default warmup of 10 stay valid); each message once per process.
+TEST(TrainerConfig, WarmupCoveringEveryStepWarns) {
+  auto warned = [](const std::string& yaml, const std::string& path) {
+    ::testing::internal::CaptureStderr();
+    TrainerConfig::from_yaml(YAML::Load(yaml), path);
+    return ::testing::internal::GetCapturedStderr();
+  };
+  // W = 12 > N = 3, lr 0.01: the last step's lr is 0.01 * 3 / 12 = 0.0025.
+  std::string err = warned("{warmup_steps: 12, max_steps: 3, lr: 0.01}", "sft");
+  EXPECT_NE(err.find("warning: sft.warmup_steps (12) >= sft.max_steps (3)"), std::string::npos) << err;
+  EXPECT_NE(err.find("rises to 0.0025 at the last step, never to the peak lr 0.01"), std::string::npos) << err;
+  EXPECT_EQ(warned("{warmup_steps: 12, max_steps: 3, lr: 0.01}", "sft"), "");  // said once
+  err = warned("{warmup_steps: 7, max_steps: 7}", "trainer");  // W = N: the peak only at the last step
+  EXPECT_NE(err.find("trainer.warmup_steps (7) >= trainer.max_steps (7)"), std::string::npos) << err;
+  EXPECT_NE(err.find("only at the last step"), std::string::npos) << err;
+  EXPECT_EQ(warned("{warmup_steps: 6, max_steps: 7}", "trainer"), "");
+  EXPECT_EQ(warned("{warmup_steps: 0, max_steps: 1}", "trainer"), "");
+  EXPECT_EQ(warned("{warmup_steps: 50, max_steps: 0, epochs: 1}", "trainer"), "");  // steps from the data
+}
+
+// max_steps 0: the step count comes from epochs and the data, so the trainer warns when it starts.
+// 4 SFT records, batch_size 2, 1 epoch: 2 steps, warmup 5.
+TEST(TrainerConfig, WarmupCoveringTheEpochStepsWarnsAtTrainTime) {
+  ByteTokenizer tok;
+  TrainerConfig cfg = test::tiny_trainer_config("");
+  cfg.batch_size = 2;
+  cfg.micro_batch_size = 2;
+  cfg.max_steps = 0;
+  cfg.epochs = 1;
+  cfg.warmup_steps = 5;
+  MemorySink sink;
+  Transformer m = test::tiny_model(0);
+  ::testing::internal::CaptureStderr();
+  train_sft(m, tok, test::sft_records(), cfg, {}, sink);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("warning: warmup_steps (5) >= the 2 optimizer steps that epochs = 1 gives (max_steps = 0)"),
+            std::string::npos) << err;
+  EXPECT_EQ(sink.records.size(), 2u);
 }
 
 TEST(TrainerConfig, PresetFilesParse) {

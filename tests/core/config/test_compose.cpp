@@ -173,6 +173,34 @@ TEST(Compose, KeyOverridesEndToEnd) {
   EXPECT_HAS(msg, "override 'oops': expected key=value");
 }
 
+// A typed schema closes the mappings it declares, the root included (Hydra's struct mode): the
+// typed config rejects any other key, so `key=value` on a missing key names the closest key and
+// does not suggest '+key=value' (which would only fail later as an unknown key); '+' is suggested
+// under a mapping the schema leaves open, and everywhere without a schema.
+TEST(Compose, SchemaClosedMappingsHintTheClosestKeyNotPlus) {
+  const ConfigSchemaFn schema = [](const YAML::Node&) {
+    return YAML::Load("{model: {width: 1, depth: 1, activation: relu}, loss: {name: swepo, alpha: 1.0, p: 1.0}}");
+  };
+  auto typed = [&](const std::vector<std::string>& o) { return compose_config(kConf, o, "config", schema); };
+  std::string msg = error_of([&] { typed({"loss.alpah=0.01"}); });
+  EXPECT_HAS(msg, "override 'loss.alpah=0.01': key 'loss.alpah' is not in the config (did you mean "
+                  "'loss.alpha'?); keys under 'loss': name, alpha, p");
+  EXPECT_HAS(msg, "the typed config has no such key");
+  EXPECT_EQ(msg.find("'+"), std::string::npos) << msg;
+  msg = error_of([&] { typed({"sedd=1"}); });
+  EXPECT_HAS(msg, "key 'sedd' is not in the config (did you mean 'seed'?)");
+  EXPECT_EQ(msg.find("'+"), std::string::npos) << msg;
+  msg = error_of([&] { typed({"model.widht.x=1"}); });  // a missing intermediate mapping too
+  EXPECT_HAS(msg, "(did you mean 'model.width'?)");
+  EXPECT_EQ(msg.find("'+"), std::string::npos) << msg;
+  msg = error_of([&] { typed({"trainer.lrr=1"}); });  // trainer: not declared, open
+  EXPECT_HAS(msg, "(did you mean 'trainer.lr'?)");
+  EXPECT_HAS(msg, "use '+trainer.lrr=1' to add it");
+  EXPECT_EQ(typed({"loss.alpha=0.5"}).config["loss"]["alpha"].Scalar(), "0.5");  // existing keys still change
+  msg = error_of([] { compose({"loss.alpah=0.01"}); });
+  EXPECT_HAS(msg, "use '+loss.alpah=0.01' to add it");
+}
+
 TEST(Compose, FileErrors) {
   // model/bad.yaml line 4 is indented by one space under a two-space mapping.
   std::string msg = error_of([] { compose_config(kBroken, {}); });
