@@ -32,7 +32,7 @@ TrainLoop train_loop_begin(Transformer& model, const Tokenizer& tok, const Train
 
 TrainState train_loop_resume(TrainLoop& loop, const TrainRunOptions& run, Transformer& model,
                              const std::string& phase, const std::string& fingerprint) {
-  TrainState st = load_checkpoint(run.resume_from, model, loop.opt.get(), phase, fingerprint);
+  TrainState st = load_checkpoint(run.resume_from, model, loop.opt.get(), phase, fingerprint, run.owner);
   if (st.rng.count("global_cpu")) loop.global_cpu.set_state(st.rng.at("global_cpu"));
   return st;
 }
@@ -60,7 +60,9 @@ void train_loop_save(const TrainLoop& loop, const TrainRunOptions& run, const Tr
   if (run.checkpoint_dir.empty()) return;
   sink.flush();  // the metrics up to this step are recorded before the checkpoint that skips them exists
   res.checkpoint_path = (std::filesystem::path(run.checkpoint_dir) / "last.pt").string();
-  save_checkpoint(res.checkpoint_path, model, loop.opt.get(), st);
+  TrainState owned = st;
+  owned.owner = run.owner;
+  save_checkpoint(res.checkpoint_path, model, loop.opt.get(), owned);
 }
 
 }  // namespace swepo

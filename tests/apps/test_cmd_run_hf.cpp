@@ -278,7 +278,8 @@ TEST_F(RunHf, BadModelSettingsExitTwoNamingTheKeyOrFile) {
   auto w = hftest::random_weights(spec_, 5);
   w.erase(w.begin() + 1);  // model.layers.0.self_attn.q_proj.weight
   hftest::write_checkpoint(model_, spec_, w);
-  r = swepo_run(root_, common() + " --db " + root_ + "/bad.db");
+  // (its own folder: the unrecorded runs above took `out`, which a recorded run does not take over)
+  r = swepo_run(root_, common() + " output_dir=" + root_ + "/out_bad --db " + root_ + "/bad.db");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("q_proj"), std::string::npos) << r.err;
   Store store(root_ + "/bad.db");
