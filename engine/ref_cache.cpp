@@ -11,6 +11,7 @@
 #include "core/util/error.h"
 #include "core/util/fs.h"
 #include "core/util/hash.h"
+#include "core/util/numerics.h"
 #include "core/util/sealed.h"
 
 namespace swepo {
@@ -53,6 +54,7 @@ std::string model_weights_hash(const Transformer& model) {
 
 std::string RefCacheKey::digest() const {
   std::string all = "refcache-v" + std::to_string(kRefCacheFormat);
+  append_field(all, "numerics=" + std::to_string(kNumericsVersion));
   append_field(all, weights_hash);
   append_field(all, dataset);
   append_field(all, tokenizer);

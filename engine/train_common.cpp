@@ -4,6 +4,7 @@
 #include "engine/rng.h"
 #include "core/util/error.h"
 #include "core/util/hash.h"
+#include "core/util/numerics.h"
 
 namespace swepo {
 
@@ -45,7 +46,7 @@ std::string run_fingerprint(const std::string& phase, const TrainerConfig& cfg,
                             const TruncationConfig& truncation, const ModelConfig& model,
                             const std::string& tokenizer_fp, const std::string& dataset_fp,
                             const std::string& extra) {
-  std::string s = "run-v1\nphase=" + phase + "\n";
+  std::string s = "run-v1\nnumerics=" + std::to_string(kNumericsVersion) + "\nphase=" + phase + "\n";
   s += dump_fields(cfg, {"log_every", "checkpoint_every", "device", "ref_cache_dir", "ref_batch_size"});
   // Separate streams only when set, so checkpoints from before these existed still match.
   if (cfg.data_seed >= 0) s += "data_seed=" + std::to_string(cfg.data_seed) + "\n";

@@ -6,6 +6,7 @@
 
 #include "core/config/fields.h"
 #include "core/util/hash.h"
+#include "core/util/numerics.h"
 
 namespace swepo::synth {
 namespace {
@@ -39,7 +40,8 @@ std::string synth_config_text(const SynthConfig& c) {
 }
 
 std::string synth_fingerprint(const SynthConfig& c) {
-  return sha256_hex("synthfeedback-data-v1\n" + synth_config_text(c));
+  return sha256_hex("synthfeedback-data-v1\nnumerics=" + std::to_string(kNumericsVersion) + "\n" +
+                    synth_config_text(c));
 }
 
 }  // namespace swepo::synth

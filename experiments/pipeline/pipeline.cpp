@@ -34,6 +34,7 @@
 #include "core/util/error.h"
 #include "core/util/fs.h"
 #include "core/util/hash.h"
+#include "core/util/numerics.h"
 #include "core/util/strings.h"
 #include "experiments/pipeline/run_data.h"
 #include "experiments/pipeline/run_eval.h"
@@ -260,6 +261,7 @@ RunOutcome run_stages(const ResolvedRun& rr, StoreRun& sr, std::ostream& out, Di
   nlohmann::json j;
   j["run_id"] = sr.id >= 0 ? nlohmann::json(sr.id) : nlohmann::json(nullptr);
   j["config_hash"] = sr.spec.config_hash;
+  j["numerics"] = kNumericsVersion;
   j["store"] = sr.owner.store_uid.empty() ? nlohmann::json(nullptr) : nlohmann::json(sr.owner.store_uid);
   {
     nlohmann::json inputs = nlohmann::json::object();

@@ -10,6 +10,8 @@
 #include "core/util/error.h"
 #include "core/util/fingerprint.h"
 #include "core/util/fs.h"
+#include "core/util/hash.h"
+#include "core/util/numerics.h"
 
 namespace fs = std::filesystem;
 
@@ -33,7 +35,13 @@ RunInputs run_inputs(const RunConfig& cfg) {
 }
 
 RunSpec run_spec_from(const ComposedConfig& c, const RunConfig& cfg) {
-  return run_spec_of(c, cfg.seed, run_inputs(cfg));
+  RunSpec s = run_spec_of(c, cfg.seed, run_inputs(cfg));
+  // The numerics version (core/util/numerics.h) is recorded with every run; from version 2 on it
+  // is part of the identity too, so a build whose numbers moved reruns a sweep's jobs instead of
+  // counting an older build's runs as done (version 1's runs keep the hash they always had).
+  s.params.emplace_back("numerics", std::to_string(kNumericsVersion));
+  if (kNumericsVersion > 1) s.config_hash = sha256_hex(s.config_hash + "\nnumerics " + std::to_string(kNumericsVersion));
+  return s;
 }
 
 std::function<RunSpec(const std::vector<std::string>&)> run_spec_composer(const std::string& conf_dir) {

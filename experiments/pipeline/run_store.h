@@ -22,7 +22,7 @@ RunInputs run_inputs(const RunConfig& cfg);
 
 // The run's identity (core/store/run_spec.h): resolved config (an HF model's config.json values
 // included, run_config.h), overrides, hash without the seed mixed with run_inputs(cfg), seed,
-// params (+ inputs.*) and group choices. `swepo run` and `swepo sweep` (run_spec_composer) both
+// params (+ inputs.*, + numerics = kNumericsVersion) and group choices. `swepo run` and `swepo sweep` (run_spec_composer) both
 // build it here, so a sweep's registered job and the run that claims it agree.
 RunSpec run_spec_from(const ComposedConfig& c, const RunConfig& cfg);
 
