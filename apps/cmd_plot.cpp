@@ -10,7 +10,6 @@
 // (.gp) beside it and renders the PNG with gnuplot (optional; gnuplot-nox in scripts/setup.sh).
 #include <iostream>
 
-
 #include "analysis/plot/plot_chart.h"
 #include "analysis/plot/plot_data.h"
 #include "analysis/plot/plot_gnuplot.h"
@@ -35,7 +34,7 @@ int cmd_plot(const Args& args) {
       "swepo plot --db PATH bars TABLE [--tables DIR] [--out F.svg]\n"
       "SVG plots of the finished runs in the results store");
   desc.add_options()("help,h", "show this help")(
-      "db", po::value(&db)->default_value(db), "results store (SQLite)")(
+      "db", po::value(&db)->default_value(db), "results store: an SQLite path or a postgresql:// URL")(
       "kind", po::value(&kind), "curves | bars")(
       "table", po::value(&table), "bars: built-in table name or table file path")(
       "out", po::value(&out), "output file: .svg, or .png (also writes .svg and a gnuplot .gp; needs gnuplot); default <kind>.svg")(

@@ -2,13 +2,18 @@
 //
 //   swepo report --db results/swepo.db table1 [--format md|csv|latex|json] [--out FILE] [--tables DIR]
 //   swepo report --db results/swepo.db --group-by loss.name,data.K --metric alpaca.lc [--decoding D]
+//   swepo report --db results/swepo.db --group-by loss.name --metric pref/loss [--reduce final|min|max|mean_last:N]
+//
+// A metric with a '/' is a training metric (the `metrics` table: pref/loss, sft/loss,
+// pref/rewards/margins), reduced to one value per run over its logged steps (--reduce, default
+// final = the value at the last step); SUITE.METRIC is an eval metric (the `evals` table). Unknown
+// metrics and param keys are errors (exit 2) that list the valid ones.
 //
 // TABLE is a built-in name (analysis/tables/<name>.yaml: table1, table2, kablation) or a path to a
 // table file (format: analysis/report/report_spec.h). Cells are mean ± std over the seeds of
 // FINISHED runs with n; no matching run shows as missing, never as zero. A cell or group whose runs
 // differ in more than their seeds is an error (exit 2) unless pooled (`pool:` in a row, --pool).
 #include <iostream>
-
 
 #include "analysis/report/report_build.h"
 #include "analysis/report/report_data.h"
@@ -25,7 +30,7 @@ namespace swepo::cli {
 
 int cmd_report(const Args& args) {
   std::string db = kStoreDefaultPath, table, format = "md", out, tables_dir, group_by, metric;
-  std::string decoding = report::kDecodingAuto;
+  std::string decoding = report::kDecodingAuto, reduce;
   std::vector<std::string> where;
   std::string pool;
   int bootstrap = 1000, precision = 4;
@@ -33,18 +38,24 @@ int cmd_report(const Args& args) {
   po::options_description desc(
       "swepo report --db PATH TABLE [--format md|csv|latex|json] [--out FILE] [--tables DIR]\n"
       "swepo report --db PATH --group-by KEY[,KEY] --metric SUITE.METRIC [--decoding D] [--where K=V]\n"
+      "swepo report --db PATH --group-by KEY[,KEY] --metric PHASE/KEY [--reduce final|min|max|mean_last:N]\n"
       "Tables over the seeds of finished runs in the results store. TABLE: table1, table2, kablation, table1_hf, ...\n"
-      "(analysis/tables/<name>.yaml) or a table file's path");
+      "(analysis/tables/<name>.yaml) or a table file's path. A metric with a '/' is a training metric (pref/loss),\n"
+      "SUITE.METRIC an eval metric (alpaca.lc)");
   desc.add_options()("help,h", "show this help")(
-      "db", po::value(&db)->default_value(db), "results store (SQLite)")(
+      "db", po::value(&db)->default_value(db), "results store: an SQLite path or a postgresql:// URL")(
       "table", po::value(&table), "built-in table name or table file path")(
       "format", po::value(&format)->default_value(format), "md | csv | latex | json")(
       "out", po::value(&out), "write here instead of stdout")(
       "tables", po::value(&tables_dir), "folder of built-in tables (default ./analysis/tables, then the source's)")(
       "group-by", po::value(&group_by), "ad hoc: comma-separated param keys (e.g. loss.name,data.K)")(
-      "metric", po::value(&metric), "ad hoc: SUITE.METRIC (e.g. alpaca.lc)")(
+      "metric", po::value(&metric),
+      "ad hoc: an eval metric SUITE.METRIC (e.g. alpaca.lc) or a training metric KEY with a '/' (e.g. pref/loss)")(
       "decoding", po::value(&decoding)->default_value(decoding),
-      "ad hoc: evals.decoding to use; auto = the average over decodings ('avg')")(
+      "ad hoc, eval metrics: evals.decoding to use; auto = the average over decodings ('avg')")(
+      "reduce", po::value(&reduce),
+      "ad hoc, training metrics: one value per run from its logged steps: final (default: the value at the "
+      "last step), min, max, mean_last:N (the mean over the last N logged steps)")(
       "where", po::value(&where)->composing(), "ad hoc: KEY=VALUE filter on params (repeatable; a|b = any of)")(
       "pool", po::value(&pool),
       "ad hoc: comma-separated param keys that may differ within a group (by default only seeds and "
@@ -62,6 +73,11 @@ int cmd_report(const Args& args) {
     throw UserError("give a TABLE (table1, table2, kablation or a file) or --group-by KEY --metric SUITE.METRIC");
   if (adhoc && (group_by.empty() || metric.empty()))
     throw UserError("--group-by and --metric go together (e.g. --group-by loss.name --metric alpaca.lc)");
+  if (!adhoc && vm.count("reduce"))
+    throw UserError("--reduce goes with --group-by/--metric; a table file sets 'reduce' per column");
+  if (adhoc && report::is_training_metric(metric) && !vm["decoding"].defaulted())
+    throw UserError("--decoding applies to eval metrics (SUITE.METRIC); '" + metric +
+                    "' is a training metric (see --reduce)");
   if (format != "md" && format != "csv" && format != "latex" && format != "json")
     throw UserError("unknown --format '" + format + "'; valid: md, csv, latex, json");
   if (bootstrap < 0) throw UserError("--bootstrap must be >= 0");
@@ -83,6 +99,7 @@ int cmd_report(const Args& args) {
       if (!trim(k).empty()) q.pool.push_back(trim(k));
     q.metric = metric;
     q.decoding = decoding;
+    q.reduce = reduce;
     for (const auto& w : where) q.where.push_back(report::parse_param_match(w, "--where"));
     q.bootstrap = bootstrap;
     q.bootstrap_seed = static_cast<uint64_t>(seed);

@@ -1,6 +1,9 @@
 // swepo runs: list runs in the results store, filtered by sweep, status and params.
 //
 //   swepo runs [--db PATH] [--sweep NAME] [--status S] [--where key=value ...]
+//
+// A --where key no run in the database has is an error (exit 2) listing the valid keys (skipped
+// while no run has params, e.g. an empty store).
 #include <algorithm>
 #include <iostream>
 
@@ -26,7 +29,7 @@ int cmd_runs(const Args& args) {
   po::options_description opts("options");
   opts.add_options()
       ("help,h", "show this help")
-      ("db", po::value(&db)->default_value(db), "results database")
+      ("db", po::value(&db)->default_value(db), "results store: an SQLite path or a postgresql:// URL")
       ("sweep", po::value(&f.sweep), "only the jobs of this sweep (in job order)")
       ("status", po::value(&f.status), "only runs with this status (SCHEDULED, RUNNING, FINISHED, FAILED, KILLED)")
       ("where", po::value(&where)->multitoken(), "only runs whose param KEY equals VALUE (KEY=VALUE ...)");
@@ -49,6 +52,14 @@ int cmd_runs(const Args& args) {
     std::vector<std::string> names = store_sweep_names(store);
     throw UserError("--sweep '" + f.sweep + "': no such sweep in '" + db + "'" + did_you_mean(f.sweep, names) +
                     (names.empty() ? "" : "; sweeps: " + join(names, ", ")));
+  }
+  if (!f.where.empty()) {
+    const std::vector<std::string> keys = store_param_keys(store);
+    for (const auto& [k, v] : f.where)
+      if (!keys.empty() && !std::binary_search(keys.begin(), keys.end(), k))
+        throw UserError("--where '" + k + "=" + v + "': unknown param key '" + k + "'" +
+                        store_names_suggestion(k, keys) + ": no run in '" + db + "' has it; " +
+                        store_names_listing(k, keys, "param keys"));
   }
   auto rows = store.runs_list(f);
   std::cout << fmt::format("{:>5}  {:<16} {:>4}  {:<9} {:>6} {:>8}  {}\n", "run", "sweep", "job", "status", "seed",

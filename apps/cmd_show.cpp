@@ -1,6 +1,11 @@
 // swepo show: one run from the results store: config, metric history summary, evals, artifacts.
 //
 //   swepo show RUN [--db PATH] [--history KEY]
+//
+// --history KEY is a key of the `metrics` table (pref/loss, sft/loss, ...): a key no run in the
+// database has logged is an error (exit 2) listing the valid ones; a key other runs have but this
+// one has not (yet) logged prints an empty history.
+#include <algorithm>
 #include <ctime>
 #include <iostream>
 #include <sstream>
@@ -9,6 +14,7 @@
 
 #include "apps/cli_args.h"
 #include "core/store/store.h"
+#include "core/store/store_query.h"
 #include "core/util/error.h"
 #include "core/util/strings.h"
 
@@ -32,8 +38,8 @@ int cmd_show(const Args& args) {
   opts.add_options()
       ("help,h", "show this help")
       ("run", po::value(&id)->required(), "run id (see swepo runs)")
-      ("db", po::value(&db)->default_value(db), "results database")
-      ("history", po::value(&history), "also print every logged value of this metric");
+      ("db", po::value(&db)->default_value(db), "results store: an SQLite path or a postgresql:// URL")
+      ("history", po::value(&history), "also print every logged value of this metric key (e.g. pref/loss)");
   po::positional_options_description pos;
   pos.add("run", 1);
   po::variables_map vm;
@@ -41,6 +47,12 @@ int cmd_show(const Args& args) {
   Store store = Store::open_read_only(db);
   auto r = store.run_get(id);
   if (!r) throw UserError("run " + std::to_string(id) + ": no such run in '" + db + "'");
+  if (vm.count("history")) {  // checked before anything is printed
+    const std::vector<std::string> keys = store_metric_keys(store);
+    if (!std::binary_search(keys.begin(), keys.end(), history))
+      throw UserError("--history: unknown metric key '" + history + "'" + store_names_suggestion(history, keys) +
+                      ": no run in '" + db + "' has logged it; " + store_names_listing(history, keys, "metric keys"));
+  }
   std::cout << fmt::format("run {}  status {}  seed {}  attempts {}\n", r->id, r->status, r->seed, r->attempts);
   if (!r->sweep.empty()) std::cout << fmt::format("sweep {}  job {}\n", r->sweep, r->job.value_or(-1));
   std::cout << "overrides: " << join(r->overrides, " ") << "\n";
@@ -69,10 +81,11 @@ int cmd_show(const Args& args) {
   for (const auto& m : ms)
     std::cout << fmt::format("  {:<24} {:>6} {:>7} {:>7} {:>12.6g} {:>12.6g} {:>12.6g} {:>12.6g}\n", m.key, m.count,
                              m.first_step, m.last_step, m.first, m.last, m.min, m.max);
-  if (!history.empty()) {
+  if (vm.count("history")) {
+    const auto h = store.run_metric_history(id, history);
     std::cout << "\n" << history << ":\n";
-    for (const auto& [step, v] : store.run_metric_history(id, history))
-      std::cout << fmt::format("  {:>7} {:.9g}\n", step, v);
+    if (h.empty()) std::cout << "  (run " << id << " has logged no " << history << ")\n";
+    for (const auto& [step, v] : h) std::cout << fmt::format("  {:>7} {:.9g}\n", step, v);
   }
   auto ev = store.run_evals(id);
   std::cout << "\nevals (" << ev.size() << "):\n";

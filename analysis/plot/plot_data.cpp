@@ -34,13 +34,15 @@ std::vector<LinePanel> curve_panels(Store& store, const report::ReportData& data
   if (q.smooth < 1) throw UserError("--smooth must be >= 1");
   if (q.metrics.empty()) throw UserError("--metric: give at least one metric key");
   for (const auto& k : q.group_by) data.check_param_key(k, "--group-by");
+  for (const auto& k : q.pool) data.check_param_key(k, "--pool");
   data.check_where(q.where, "--where");
   const std::vector<std::string> keys = store_metric_keys(store);
   for (const auto& m : q.metrics)
     if (std::find(keys.begin(), keys.end(), m) == keys.end())
-      throw UserError("--metric: unknown metric key '" + m + "'" + did_you_mean(m, keys) +
-                      (keys.empty() ? std::string("; the database has no training metrics")
-                                    : "; keys in the database: " + join(keys, ", ")));
+      throw UserError("--metric: unknown metric key '" + m + "'" + store_names_suggestion(m, keys) +
+                      (report::is_training_metric(m) ? "" : " (curves draw training metrics, KEY with a '/'; "
+                                                            "eval metrics are drawn by `plot bars TABLE`)") +
+                      "; " + store_names_listing(m, keys, "training metrics"));
   const auto runs = data.finished(q.where);
   if (runs.empty()) throw UserError("plot: no finished run matches the filter");
 

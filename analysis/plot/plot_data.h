@@ -25,8 +25,8 @@ struct CurveQuery {
 // One panel per metric, one series per group named "<values> (n=<runs that logged the metric>)":
 // at each step the mean over the group's runs that logged it, and the band. The runs of a series
 // must be one configuration but for seeds (analysis/report/report_pool.h) unless `pool` names the
-// keys they may differ in (UserError naming the series, keys and values). UserError for an unknown metric key (naming it and the keys present),
-// param key, band, or when no finished run matches.
+// keys they may differ in (UserError naming the series, keys and values). UserError for an unknown
+// metric key or param key (naming it and the valid ones), band, or when no finished run matches.
 std::vector<LinePanel> curve_panels(Store& store, const report::ReportData& data, const CurveQuery& q);
 
 // One panel per column of the table, one bar per statistics row: mean_std/mean -> mean ± std,

@@ -1,5 +1,6 @@
 #include "analysis/plot/plot_gnuplot.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -34,16 +35,39 @@ std::string num(double v) {
   return buf;
 }
 
-std::string header(size_t n_panels, const std::string& title, const std::string& png) {
+}  // namespace
+
+GnuplotFrame gnuplot_frame(size_t n_panels, const std::string& title) {
+  GnuplotFrame f;
   const size_t cols = std::min<size_t>(std::max<size_t>(n_panels, 1), 3);
   const size_t rows = (std::max<size_t>(n_panels, 1) + cols - 1) / cols;
+  f.cols = static_cast<int>(cols);
+  f.rows = static_cast<int>(rows);
+  f.width = 420 * f.cols;
+  f.height = 320 * f.rows + 60;
+  // The title at up to 13 pt, down to 9 pt to fit the width, and a wider figure when even 9 pt
+  // does not fit (pngcairo draws 1 pt as 1 px; a DejaVu Sans glyph is ~0.62 em wide on average).
+  const double chars = std::max<double>(1, static_cast<double>(title.size()));
+  const double room = f.width - 2 * kGnuplotTitleMargin;
+  f.title_font = static_cast<int>(std::min(13.0, std::floor(room / (kGnuplotGlyphEm * chars))));
+  if (f.title_font < 9) {
+    f.title_font = 9;
+    f.width = static_cast<int>(std::ceil(kGnuplotGlyphEm * 9 * chars + 2 * kGnuplotTitleMargin));
+  }
+  return f;
+}
+
+namespace {
+
+std::string header(size_t n_panels, const std::string& title, const std::string& png) {
+  const GnuplotFrame f = gnuplot_frame(n_panels, title);
   std::string s = "# written by swepo plot; run: gnuplot THIS_FILE\n";
-  s += "set terminal pngcairo size " + std::to_string(420 * cols) + "," + std::to_string(320 * rows + 60) +
+  s += "set terminal pngcairo size " + std::to_string(f.width) + "," + std::to_string(f.height) +
        " font \"DejaVu Sans,10\" noenhanced\n";
   s += "set output " + quote(png) + "\n";
   s += "set grid ytics lc rgb \"#e0e0e0\"\nset key top right font \",9\"\n";
-  s += "set multiplot layout " + std::to_string(rows) + "," + std::to_string(cols) + " title " + quote(title) +
-       " font \",13\"\n";
+  s += "set multiplot layout " + std::to_string(f.rows) + "," + std::to_string(f.cols) + " title " + quote(title) +
+       " font \"," + std::to_string(f.title_font) + "\"\n";
   return s;
 }
 

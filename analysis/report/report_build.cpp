@@ -33,9 +33,9 @@ bool label_less(const std::vector<std::string>& a, const std::vector<std::string
 
 }  // namespace
 
-std::vector<double> report_cell_values(const ReportData& data, const Where& where, const std::string& suite,
-                                       const std::string& metric, const std::string& decoding, double scale) {
-  std::vector<double> v = data.eval_values(data.finished(where), suite, metric, decoding);
+std::vector<double> report_cell_values(const ReportData& data, const Where& where, const MetricRef& metric,
+                                       double scale) {
+  std::vector<double> v = data.values(data.finished(where), metric);
   for (double& x : v) x *= scale;
   return v;
 }
@@ -49,16 +49,11 @@ ReportTable report_build_table(const TableSpec& spec, const ReportData& data) {
   }
   for (size_t i = 0; i < spec.groups.size(); ++i)
     data.check_where(spec.groups[i].where, in + ": 'groups[" + std::to_string(i) + "].where'");
-  struct Col {
-    std::string suite, metric, decoding;
-  };
-  std::vector<Col> cols;
+  std::vector<MetricRef> cols;
   for (size_t i = 0; i < spec.columns.size(); ++i) {
     const auto& c = spec.columns[i];
     const std::string what = in + ": 'columns[" + std::to_string(i) + "]'";
-    auto [suite, metric] = parse_metric(c.metric, what);
-    const std::string dec = data.resolve_decoding(suite, metric, c.decoding.empty() ? spec.decoding : c.decoding, what);
-    cols.push_back({suite, metric, dec});
+    cols.push_back(data.resolve_metric(c.metric, c.decoding.empty() ? spec.decoding : c.decoding, c.reduce, what));
   }
 
   ReportTable t;
@@ -83,8 +78,7 @@ ReportTable report_build_table(const TableSpec& spec, const ReportData& data) {
                               in + ": row '" + r.label + "'" + (g.label.empty() ? "" : " (group '" + g.label + "')"),
                               "rows[" + std::to_string(ri) + "].pool");
       for (size_t c = 0; c < cols.size(); ++c) {
-        auto v = report_cell_values(data, where, cols[c].suite, cols[c].metric, cols[c].decoding,
-                                    spec.columns[c].scale);
+        auto v = report_cell_values(data, where, cols[c], spec.columns[c].scale);
         cells.push_back(v.empty() ? Cell::missing()
                                   : Cell::of_stats(metrics::seed_stats(v, spec.bootstrap,
                                                                        static_cast<uint64_t>(spec.bootstrap_seed))));
@@ -124,18 +118,18 @@ ReportTable report_group_by(const GroupByQuery& q, const ReportData& data) {
   for (const auto& k : q.keys) data.check_param_key(k, "--group-by");
   for (const auto& k : q.pool) data.check_param_key(k, "--pool");
   data.check_where(q.where, "--where");
-  auto [suite, metric] = parse_metric(q.metric, "--metric");
-  const std::string dec = data.resolve_decoding(suite, metric, q.decoding, "--metric");
+  if (q.metric.empty()) throw UserError("--metric: give a metric (SUITE.METRIC, or a training metric KEY with a '/')");
+  const MetricRef metric = data.resolve_metric(q.metric, q.decoding, q.reduce, "--metric");
 
   std::map<std::vector<std::string>, std::vector<double>> groups;
   std::map<std::vector<std::string>, std::vector<const ReportRun*>> members;
   for (const auto* run : data.finished(q.where)) {
-    auto v = data.eval_values({run}, suite, metric, dec);
+    auto v = data.values({run}, metric);
     if (v.empty()) continue;
     std::vector<std::string> label;
     for (const auto& k : q.keys) {
       auto it = run->params.find(k);
-      label.push_back(it == run->params.end() ? "~" : it->second);
+      label.push_back(it == run->params.end() || it->second == "null" ? kAbsentLabel : it->second);
     }
     groups[label].push_back(v[0]);
     members[label].push_back(run);
@@ -148,7 +142,7 @@ ReportTable report_group_by(const GroupByQuery& q, const ReportData& data) {
   std::sort(labels.begin(), labels.end(), label_less);
 
   ReportTable t;
-  t.title = suite + "." + metric + (dec.empty() ? "" : " (decoding " + dec + ")") + " by " + join(q.keys, ", ");
+  t.title = metric.title() + " by " + join(q.keys, ", ");
   t.precision = q.precision;
   t.label_headers = q.keys;
   for (const char* s : {"n", "mean", "std", "var", "ci", "min", "max"}) t.columns.push_back({"", s, s});
@@ -158,7 +152,9 @@ ReportTable report_group_by(const GroupByQuery& q, const ReportData& data) {
     t.row_labels.push_back(label);
     t.cells.emplace_back(t.columns.size(), Cell::of_stats(s));
   }
-  if (labels.empty()) t.notes.push_back("no finished run has " + suite + "." + metric + ".");
+  if (labels.empty())
+    t.notes.push_back(metric.training ? "no finished run has logged " + metric.name + "."
+                                      : "no finished run has " + metric.name + ".");
   return t;
 }
 

@@ -1,6 +1,7 @@
 // Computes report tables from the results store: a declarative table (report_spec.h) or an ad-hoc
-// group-by over run params. Cells use FINISHED runs only, one value per run; a cell without any
-// matching finished run with the eval is missing, never zero. Tensor-free.
+// group-by over run params. Cells use FINISHED runs only, one value per run (an eval value, or a
+// training metric's logged steps reduced: report_data.h); a cell without any matching finished
+// run with the metric is missing, never zero. Tensor-free.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -18,23 +19,24 @@ namespace swepo::report {
 // naming the row, group, keys and values unless the row pools them) and computes the table.
 ReportTable report_build_table(const TableSpec& spec, const ReportData& data);
 
-// The seed values behind one cell: finished runs matching `where`, their `suite.metric` at the
-// resolved decoding, times `scale`.
-std::vector<double> report_cell_values(const ReportData& data, const Where& where, const std::string& suite,
-                                       const std::string& metric, const std::string& decoding, double scale);
+// The seed values behind one cell: finished runs matching `where`, their metric, times `scale`.
+std::vector<double> report_cell_values(const ReportData& data, const Where& where, const MetricRef& metric,
+                                       double scale);
 
 struct GroupByQuery {
   std::vector<std::string> keys;  // param keys to group by
-  std::string metric;             // suite.metric
-  std::string decoding = kDecodingAuto;
+  std::string metric;             // suite.metric (eval) or a training metric key (has a '/')
+  std::string decoding = kDecodingAuto;  // eval metrics only
+  std::string reduce;             // training metrics only: parse_step_reduce ("" = final)
   Where where;                    // optional extra filter
   std::vector<std::string> pool;  // param keys whose values may differ within a group
   int bootstrap = 1000;
   uint64_t bootstrap_seed = 0;
   int precision = 4;
 };
-// One row per distinct combination of the keys' values among the finished runs that have the eval
-// (a run without a key shows "~" for it); columns n, mean, std, var, 95% CI, min, max. A group whose
+// One row per distinct combination of the keys' values among the finished runs that have the metric
+// (a run without a key, or with it null, shows "~" for it); columns n, mean, std, var, 95% CI, min,
+// max over the runs' values. A group whose
 // runs differ in a key other than the seed, bookkeeping and `pool` keys is a UserError (report_pool.h).
 ReportTable report_group_by(const GroupByQuery& q, const ReportData& data);
 

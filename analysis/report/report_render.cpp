@@ -217,7 +217,7 @@ std::string render_latex(const ReportTable& t) {
   out += join(head, " & ") + " \\\\\n\\midrule\n";
   for (size_t r = 0; r < t.cells.size(); ++r) {
     std::vector<std::string> row;
-    for (const auto& l : t.row_labels[r]) row.push_back(latex_escape(l));
+    for (const auto& l : t.row_labels[r]) row.push_back(l == kAbsentLabel ? "--" : latex_escape(l));
     for (size_t c = 0; c < nc; ++c)
       row.push_back(latex_escape(cell_text(t.cells[r][c], t.columns[c].stat, t.precision, "±", "—")));
     out += join(row, " & ") + " \\\\\n";

@@ -135,19 +135,31 @@ TableSpec table_spec_parse(const std::string& text, const std::string& file) {
   const YAML::Node columns = list_node(root, "columns", file, true);
   for (size_t i = 0; i < columns.size(); ++i) {
     const std::string path = "columns[" + std::to_string(i) + "]";
-    check_keys(columns[i], path, {"label", "metric", "stat", "decoding", "scale"}, file);
+    check_keys(columns[i], path, {"label", "metric", "stat", "decoding", "reduce", "scale"}, file);
     TableColumnSpec c;
     read_table_fields(columns[i], path, file, [&](Fields& f) {
       f("label", c.label, "column header");
-      f("metric", c.metric, "suite.metric");
+      f("metric", c.metric, "suite.metric, or a training metric key with a '/'");
       f("stat", c.stat, "statistic shown");
-      f("decoding", c.decoding, "decoding ('' = the table's)");
+      f("decoding", c.decoding, "eval metrics: decoding ('' = the table's)");
+      f("reduce", c.reduce, "training metrics: final | min | max | mean_last:N");
       f("scale", c.scale, "factor applied to the values");
       f.choice("stat", c.stat, report_stat_names());
     });
     if (c.label.empty()) c.label = c.metric;
     if (c.metric.empty()) throw UserError("table file " + file + ": '" + path + ".metric' is missing");
-    parse_metric(c.metric, "table file " + file + ": '" + path + ".metric'");
+    const std::string at = "table file " + file + ": '" + path;
+    if (is_training_metric(c.metric)) {
+      parse_step_reduce(c.reduce, at + ".reduce'");
+      if (!c.decoding.empty())
+        throw UserError(at + ".decoding' applies to eval metrics (SUITE.METRIC); '" + c.metric +
+                        "' is a training metric (use 'reduce')");
+    } else {
+      parse_metric(c.metric, at + ".metric'");
+      if (!c.reduce.empty())
+        throw UserError(at + ".reduce' applies to training metrics (KEY with a '/', e.g. pref/loss); '" +
+                        c.metric + "' is an eval metric");
+    }
     s.columns.push_back(c);
   }
   const YAML::Node rows = list_node(root, "rows", file, true);

@@ -1,5 +1,6 @@
 // Declarative table files (analysis/tables/<name>.yaml): rows are filters on run params, columns
-// are eval metrics with the statistic shown, optional column groups add a filter per group, and
+// are metrics (eval SUITE.METRIC, or a training metric KEY with a '/' reduced over its logged
+// steps: report_data.h) with the statistic over seeds shown, optional column groups add a filter per group, and
 // optional test rows compare rows' seed values per column. Format (every key but rows and columns
 // is optional; unknown keys are errors naming the file and key):
 //
@@ -14,6 +15,7 @@
 //     - {label: tiny, where: {model.name: tiny}}
 //   columns:
 //     - {label: LC, metric: alpaca.lc, stat: mean_std, decoding: auto, scale: 1}
+//     - {label: final loss, metric: pref/loss, reduce: final}  # or min, max, mean_last:N
 //   rows:
 //     - {label: DPO, where: {loss.name: dpo}}
 //     - {label: Swepo p=1, where: {loss.name: swepo, loss.p: 1}}   # numbers compare as numbers
@@ -48,9 +50,10 @@ struct TableRowSpec {
 };
 struct TableColumnSpec {
   std::string label;
-  std::string metric;    // suite.metric
+  std::string metric;    // suite.metric, or a training metric key (has a '/')
   std::string stat = "mean_std";
-  std::string decoding;  // "" = the table's decoding
+  std::string decoding;  // eval metrics: "" = the table's decoding
+  std::string reduce;    // training metrics: final | min | max | mean_last:N ("" = final)
   double scale = 1.0;    // values are multiplied by this (e.g. 100 for a fraction shown in %)
 };
 struct TableTestSpec {

@@ -2,7 +2,9 @@
 //
 // A cell is missing (no finished run matched: "—" in md, "--" in LaTeX, empty in csv, null in
 // json), empty (not applicable, e.g. a test row under a column it does not test), seed statistics
-// shown as the column's `stat`, or a single number (a p-value). Tensor-free.
+// shown as the column's `stat`, or a single number (a p-value). A row label kAbsentLabel (a
+// group-by key the runs do not have) is "~" in md, csv and json, as `--where K=~` writes it, and
+// "--" in LaTeX, as a missing cell is (a tilde means nothing to a reader of the paper). Tensor-free.
 #pragma once
 #include <string>
 #include <vector>
@@ -22,6 +24,8 @@ inline const std::vector<std::string>& report_stat_names() {
                                                  "n",        "ci",      "min",  "max"};
   return names;
 }
+
+inline constexpr const char* kAbsentLabel = "~";
 
 struct Cell {
   enum Kind { kMissing, kEmpty, kStats, kNumber };

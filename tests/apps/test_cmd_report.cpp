@@ -2,6 +2,7 @@
 // formats, --out, group-by, and exit code 2 naming the unknown table, key, metric or bad file.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -39,8 +40,9 @@ class CmdReport : public ::testing::Test {
     delete dir_;
     delete db_;
   }
-  CliRun report(const std::string& args) {
-    const std::string cmd = std::string(SWEPO_BIN) + " report --db " + *db_ + " " + args + " >" + *dir_ +
+  CliRun report(const std::string& args) { return report_on(*db_, args); }
+  CliRun report_on(const std::string& db, const std::string& args) {
+    const std::string cmd = std::string(SWEPO_BIN) + " report --db " + db + " " + args + " >" + *dir_ +
                             "/out.txt 2>" + *dir_ + "/err.txt";
     const int status = std::system(cmd.c_str());
     return {WEXITSTATUS(status), slurp(*dir_ + "/out.txt"), slurp(*dir_ + "/err.txt")};
@@ -161,4 +163,141 @@ TEST_F(CmdReport, ErrorsExit2NamingTheCulprit) {
   EXPECT_EQ(r.code, 2);
   const std::string cmd = std::string(SWEPO_BIN) + " report --db " + *dir_ + "/nope.db kablation >/dev/null 2>&1";
   EXPECT_EQ(WEXITSTATUS(std::system(cmd.c_str())), 2);
+}
+
+TEST_F(CmdReport, UnknownMetricsAndKeysListTheValidOnes) {
+  CliRun r = report("--group-by loss.name --metric pref/los");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "--metric: unknown metric 'pref/los' (did you mean 'pref/loss'?)");
+  EXPECT_HAS(r.err, "eval metrics (SUITE.METRIC) in the database: alpaca.lc, alpaca.wr");
+  EXPECT_HAS(r.err, "training metrics (KEY with a '/') in the database: pref/loss");
+  r = report("--group-by loss.name --metric loss");  // neither kind: the valid names say which is meant
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "unknown metric 'loss' (did you mean 'pref/loss'?)");
+  r = report("--group-by loss.name --metric alpaca.lx");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "eval metrics (SUITE.METRIC) in the database: alpaca.lc, alpaca.wr");
+  const std::string keys = "param keys in the database: data.K, loss.alpha, loss.beta, loss.name, loss.p, model.name, seed";
+  r = report("--group-by loss.nam --metric alpaca.lc");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "--group-by: unknown param key 'loss.nam' (did you mean 'loss.name'?)");
+  EXPECT_HAS(r.err, keys);
+  r = report("--group-by loss.name --metric alpaca.lc --where loss.nme=dpo");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "--where: unknown param key 'loss.nme'");
+  EXPECT_HAS(r.err, keys);
+  r = report("--group-by loss.name --metric alpaca.lc --pool model.nme");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "--pool: unknown param key 'model.nme' (did you mean 'model.name'?)");
+  EXPECT_HAS(r.err, keys);
+  // 'K=~' on a key no run has still matches every run (a store older than the key).
+  r = report("--group-by loss.name --metric alpaca.lc --pool model.name,data.K --where model.arch=~ --format csv");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_HAS(r.out, "\ndpo,4,17.2500,");
+  // Options of the other kind of metric.
+  r = report("--group-by loss.name --metric alpaca.lc --reduce min");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "applies to training metrics");
+  r = report("--group-by loss.name --metric pref/loss --decoding greedy");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "--decoding applies to eval metrics");
+  r = report("--group-by loss.name --metric pref/loss --reduce mean_last:0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "mean_last:N must be an integer >= 1");
+  r = report("--group-by loss.name --metric pref/loss --reduce median");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "valid: final | min | max | mean_last:N");
+  r = report("kablation --reduce min" + tables());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_HAS(r.err, "--reduce goes with --group-by/--metric");
+}
+
+TEST_F(CmdReport, TrainingMetricOverSeeds) {
+  // A store of its own: pref/loss at steps 1, 2, 3 (ipo's step 2 is NaN: not a logged value).
+  //   dpo    seed 0 {0.9, 0.4, 0.6}, seed 1 {0.8, 0.5, 0.2}, seed 2 {1.0, 0.3, 0.4}
+  //   swepo  seed 0 {0.7, 0.1},      seed 1 {0.5, 0.3}
+  //   ipo    seed 0 {0.5, NaN}
+  const std::string db = *dir_ + "/train.db";
+  {
+    Store store(db);
+    using P = std::vector<std::pair<std::string, std::string>>;
+    const P dpo = {{"loss.name", "dpo"}}, swepo = {{"loss.name", "swepo"}}, ipo = {{"loss.name", "ipo"}};
+    testing_report::fixture_add(store, {dpo, 0, 10, 40, {0.9, 0.4, 0.6}});
+    testing_report::fixture_add(store, {dpo, 1, 12, 50, {0.8, 0.5, 0.2}});
+    testing_report::fixture_add(store, {dpo, 2, 17, 60, {1.0, 0.3, 0.4}});
+    testing_report::fixture_add(store, {swepo, 0, 20, 55, {0.7, 0.1}});
+    testing_report::fixture_add(store, {swepo, 1, 22, 57, {0.5, 0.3}});
+    testing_report::fixture_add(store, {ipo, 0, 5, 45, {0.5, std::nan("")}});
+  }
+  auto run = [&](const std::string& args) {
+    return report_on(db, "--group-by loss.name --metric pref/loss --bootstrap 0 --format csv " + args);
+  };
+  // final (the default): dpo {0.6, 0.2, 0.4}: mean 0.4, deviations 0.2, -0.2, 0 -> var 0.08 / 2 = 0.04,
+  // std 0.2; ipo {0.5} (n = 1: no std); swepo {0.1, 0.3}: mean 0.2, var 0.02, std 0.1414.
+  CliRun r = run("");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "loss.name,n,mean,std,var,95% CI ci_lo,95% CI ci_hi,min,max\n"
+            "dpo,3,0.4000,0.2000,0.0400,0.4000,0.4000,0.2000,0.6000\n"
+            "ipo,1,0.5000,,,0.5000,0.5000,0.5000,0.5000\n"
+            "swepo,2,0.2000,0.1414,0.0200,0.2000,0.2000,0.1000,0.3000\n");
+  EXPECT_EQ(run("--reduce final").out, r.out);
+  // min: dpo {0.4, 0.2, 0.3}: mean 0.3, var 0.02 / 2 = 0.01.
+  r = run("--reduce min");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_HAS(r.out, "\ndpo,3,0.3000,0.1000,0.0100,0.3000,0.3000,0.2000,0.4000\n");
+  // max: dpo {0.9, 0.8, 1.0}: mean 0.9, var 0.01; swepo {0.7, 0.5}: mean 0.6, var 0.02.
+  r = run("--reduce max");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_HAS(r.out, "\ndpo,3,0.9000,0.1000,0.0100,0.9000,0.9000,0.8000,1.0000\n");
+  EXPECT_HAS(r.out, "\nswepo,2,0.6000,0.1414,0.0200,");
+  // mean_last:2: dpo {(0.4 + 0.6) / 2, (0.5 + 0.2) / 2, (0.3 + 0.4) / 2} = {0.5, 0.35, 0.35}: mean 0.4,
+  // deviations 0.1, -0.05, -0.05 -> var 0.015 / 2 = 0.0075, std 0.0866; swepo {0.4, 0.4}: std 0
+  // (up to rounding: the var column shows a tiny number in %.2g).
+  r = run("--reduce mean_last:2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_HAS(r.out, "\ndpo,3,0.4000,0.0866,0.0075,0.4000,0.4000,0.3500,0.5000\n");
+  EXPECT_HAS(r.out, "\nswepo,2,0.4000,0.0000,");
+  // mean_last:9, past the logged steps: every step; dpo {1.9 / 3, 1.5 / 3, 1.7 / 3}: mean 5.1 / 9.
+  r = run("--reduce mean_last:9 --precision 6");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_HAS(r.out, "\ndpo,3,0.566667,");
+  r = report_on(db, "--group-by loss.name --metric pref/loss --reduce min");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_HAS(r.out, "### pref/loss (min) by loss.name\n");
+  // A table file's training columns, beside an eval column.
+  const std::string table = testing_report::fixture_file(
+      *dir_, "train_table.yaml",
+      "columns:\n"
+      "  - {label: final loss, metric: pref/loss}\n"
+      "  - {label: min loss, metric: pref/loss, reduce: min}\n"
+      "  - {label: LC, metric: alpaca.lc}\n"
+      "rows:\n"
+      "  - {label: DPO, where: {loss.name: dpo}}\n"
+      "  - {label: Swepo, where: {loss.name: swepo}}\n");
+  r = report_on(db, table);
+  ASSERT_EQ(r.code, 0) << r.err;
+  // LC: dpo {10, 12, 17}: 13 ± √13 = 3.61; swepo {20, 22}: 21 ± √2 = 1.41.
+  EXPECT_HAS(r.out, "| DPO | 0.40 ± 0.20 (n=3) | 0.30 ± 0.10 (n=3) | 13.00 ± 3.61 (n=3) |");
+  EXPECT_HAS(r.out, "| Swepo | 0.20 ± 0.14 (n=2) | 0.20 ± 0.14 (n=2) | 21.00 ± 1.41 (n=2) |");
+}
+
+TEST_F(CmdReport, AbsentParamInLatexIsADash) {
+  // loss.p: the dpo runs have none ("~"): {10, 12, 17, 30}, n 4, mean 17.25.
+  const std::string args = "--group-by loss.p --metric alpaca.lc --pool model.name,data.K --format ";
+  CliRun tex = report(args + "latex");
+  ASSERT_EQ(tex.code, 0) << tex.err;
+  EXPECT_HAS(tex.out, "\n-- & 4 & 17.2500 & ");
+  EXPECT_EQ(tex.out.find("textasciitilde"), std::string::npos) << tex.out;
+  CliRun md = report(args + "md");
+  ASSERT_EQ(md.code, 0) << md.err;
+  EXPECT_HAS(md.out, "\n| ~ | 4 | 17.2500 | ");
+}
+
+TEST_F(CmdReport, DbHelpNamesBothBackends) {
+  for (const char* cmd : {"report", "plot"}) {
+    const std::string c = std::string(SWEPO_BIN) + " " + cmd + " --help >" + *dir_ + "/help.txt 2>&1";
+    EXPECT_EQ(WEXITSTATUS(std::system(c.c_str())), 0);
+    EXPECT_HAS(slurp(*dir_ + "/help.txt"), "results store: an SQLite path or a postgresql://");  // (wrapped)
+  }
 }

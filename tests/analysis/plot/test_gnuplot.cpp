@@ -2,6 +2,7 @@
 // bars, the commands that draw them, and (when gnuplot is installed) a real PNG.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -43,6 +44,35 @@ TEST(Gnuplot, BarsScript) {
   EXPECT_NE(g.find("1 \"DPOx3 (n/a)\" NaN NaN NaN 15896107\n"), std::string::npos) << g;
   EXPECT_NE(g.find("with boxes lc rgb variable"), std::string::npos);
   EXPECT_NE(g.find("with yerrorbars"), std::string::npos);
+}
+
+TEST(Gnuplot, TitleFitsTheFigure) {
+  // The one-panel figure is 420 px wide: a 61-character title at 13 pt (~0.62 em a glyph) needed
+  // ~490 px and was clipped at both ends. The title now shrinks to fit, down to 9 pt, and the
+  // figure widens past that.
+  const std::string long_title = "Training curves by loss.name,loss.p (band: minmax over seeds)";
+  for (size_t chars : {1u, 10u, 40u, 61u, 90u, 200u})
+    for (size_t panels : {1u, 2u, 3u, 7u}) {
+      const std::string title(chars, 'x');
+      const GnuplotFrame f = gnuplot_frame(panels, title);
+      EXPECT_GE(f.title_font, 9);
+      EXPECT_LE(f.title_font, 13);
+      EXPECT_LE(kGnuplotGlyphEm * f.title_font * chars + 2 * kGnuplotTitleMargin, f.width + 1e-9)
+          << chars << " chars, " << panels << " panels";
+      EXPECT_GE(f.width, 420 * std::min<int>(static_cast<int>(panels), 3));
+    }
+  EXPECT_EQ(gnuplot_frame(1, "T").title_font, 13);
+  // 61 chars in 420 - 2 * 20 px: floor(380 / (0.7 * 61)) = floor(8.90) = 8 pt, under 9: 9 pt in a
+  // figure ceil(0.7 * 9 * 61 + 40) = ceil(424.3) = 425 px wide.
+  const GnuplotFrame f = gnuplot_frame(1, long_title);
+  EXPECT_EQ(f.title_font, 9);
+  EXPECT_EQ(f.width, 425);
+  EXPECT_EQ(gnuplot_frame(3, long_title).title_font, 13);  // 1260 px: room for 13 pt
+  LinePanel p;
+  p.title = "pref/loss";
+  p.series.push_back({"a", {1, 2}, {3, 2}, {}, {}});
+  const std::string g = gnuplot_lines({p}, long_title, "x.png");
+  EXPECT_NE(g.find("set multiplot layout 1,1 title \"" + long_title + "\" font \",9\"\n"), std::string::npos) << g;
 }
 
 TEST(Gnuplot, RendersPngWhenInstalled) {

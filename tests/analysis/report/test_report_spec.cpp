@@ -36,7 +36,7 @@ label_header: Method
 groups: [{label: tiny, where: {model.name: tiny}}]
 columns:
   - {label: LC, metric: alpaca.lc, stat: mean_ci, decoding: avg, scale: 100}
-  - {metric: mtbench/score}
+  - {metric: pref/loss, reduce: "mean_last:10"}
 rows:
   - {label: SFT, where: {loss.name: none}}
   - {label: Swepo, where: {loss.name: swepo, loss.p: 1, data.K: [2, 4], model.tokenizer: ~}}
@@ -55,8 +55,9 @@ tests: [{rows: [SFT, Swepo]}]
   ASSERT_EQ(s.columns.size(), 2u);
   EXPECT_EQ(s.columns[0].stat, "mean_ci");
   EXPECT_EQ(s.columns[0].scale, 100);
-  EXPECT_EQ(s.columns[1].label, "mtbench/score");  // label defaults to the metric
+  EXPECT_EQ(s.columns[1].label, "pref/loss");  // label defaults to the metric
   EXPECT_EQ(s.columns[1].stat, "mean_std");
+  EXPECT_EQ(s.columns[1].reduce, "mean_last:10");
   ASSERT_EQ(s.rows[1].where.size(), 4u);
   EXPECT_EQ(s.rows[1].where[1].any_of, std::vector<std::string>{"1"});
   EXPECT_EQ(s.rows[1].where[2].any_of, (std::vector<std::string>{"2", "4"}));
@@ -82,6 +83,15 @@ TEST(ReportSpec, BadFilesNameFileAndKey) {
   m = error_of("columns: [{metric: alpaca}]\n" + rows);
   EXPECT_HAS(m, "columns[0].metric");
   EXPECT_HAS(m, "SUITE.METRIC");
+  // A '/' makes a training metric (checked against the database when the table is built).
+  EXPECT_EQ(error_of("columns: [{metric: alpaca/lc}]\n" + rows), "no error");
+  m = error_of("columns: [{metric: pref/loss, reduce: median}]\n" + rows);
+  EXPECT_HAS(m, "columns[0].reduce");
+  EXPECT_HAS(m, "unknown reduction 'median'");
+  m = error_of("columns: [{metric: pref/loss, decoding: greedy}]\n" + rows);
+  EXPECT_HAS(m, "columns[0].decoding' applies to eval metrics");
+  m = error_of("columns: [{metric: alpaca.lc, reduce: min}]\n" + rows);
+  EXPECT_HAS(m, "columns[0].reduce' applies to training metrics");
   m = error_of("columns: [{label: x}]\n" + rows);
   EXPECT_HAS(m, "columns[0].metric' is missing");
   m = error_of(cols);

@@ -266,8 +266,20 @@ TEST_F(ReportTables, UnknownKeysAndMetricsNameThem) {
   m = message("columns: [{metric: alpaca.lc}]\nrows: [{label: a, where: {loss.nam: dpo}}]\n");
   EXPECT_NE(m.find("unknown param key 'loss.nam'"), std::string::npos) << m;
   EXPECT_NE(m.find("rows[0].where"), std::string::npos) << m;
+  EXPECT_NE(m.find("did you mean 'loss.name'"), std::string::npos) << m;
+  EXPECT_NE(m.find("param keys in the database: data.K, loss.alpha, loss.beta, loss.name, loss.p, model.name, seed"),
+            std::string::npos)
+      << m;
   m = message("groups: [{label: g, where: {model.size: 3}}]\ncolumns: [{metric: alpaca.lc}]\nrows: [{label: a}]\n");
   EXPECT_NE(m.find("unknown param key 'model.size'"), std::string::npos) << m;
+  // Training metrics: the valid names of both kinds are listed.
+  m = message("columns: [{metric: pref/los}]\nrows: [{label: a}]\n");
+  EXPECT_NE(m.find("columns[0]"), std::string::npos) << m;
+  EXPECT_NE(m.find("unknown metric 'pref/los' (did you mean 'pref/loss'?)"), std::string::npos) << m;
+  EXPECT_NE(m.find("eval metrics (SUITE.METRIC) in the database: alpaca.lc, alpaca.wr"), std::string::npos) << m;
+  EXPECT_NE(m.find("training metrics (KEY with a '/') in the database: pref/loss"), std::string::npos) << m;
+  m = message("columns: [{metric: pref.loss}]\nrows: [{label: a}]\n");
+  EXPECT_NE(m.find("unknown metric 'pref.loss' (did you mean 'pref/loss'?)"), std::string::npos) << m;
 }
 
 TEST_F(ReportTables, GroupBy) {
@@ -301,6 +313,110 @@ TEST_F(ReportTables, GroupBy) {
   EXPECT_THROW(report_group_by(q, data), UserError);
   q.metric = "alpaca";
   EXPECT_THROW(report_group_by(q, data), UserError);
+}
+
+TEST_F(ReportTables, TrainingMetricColumnsReduceEachRunsSteps) {
+  // pref/loss at steps 1, 2 (report_fixture.h): dpo tiny K4 {0.7, 0.5}, {0.6, 0.4}, {0.8, 0.3};
+  // swepo tiny K4 p=1 {0.5, 0.2} x 3; dpo small logged none.
+  ReportTable t = build(R"(
+columns:
+  - {label: final, metric: pref/loss, stat: mean_std}
+  - {label: min, metric: pref/loss, reduce: min, stat: mean}
+  - {label: max, metric: pref/loss, reduce: max, stat: mean}
+  - {label: last2, metric: pref/loss, reduce: "mean_last:2", stat: mean_std}
+  - {label: last5, metric: pref/loss, reduce: "mean_last:5", stat: mean}
+  - {label: last1, metric: pref/loss, reduce: "mean_last:1", stat: mean}
+  - {label: LC, metric: alpaca.lc, stat: mean}
+rows:
+  - {label: DPO, where: {loss.name: dpo, model.name: tiny}}
+  - {label: Swepo, where: {loss.name: swepo, data.K: 4, loss.p: 1}}
+  - {label: DPO small, where: {loss.name: dpo, model.name: small}}
+)");
+  ASSERT_EQ(t.cells.size(), 3u);
+  // final {0.5, 0.4, 0.3}: mean 0.4, deviations ±0.1, 0 -> var 0.02 / 2 = 0.01.
+  EXPECT_EQ(t.cells[0][0].stats.n, 3);
+  EXPECT_NEAR(t.cells[0][0].stats.mean, 0.4, 1e-12);
+  EXPECT_NEAR(t.cells[0][0].stats.var, 0.01, 1e-12);
+  EXPECT_NEAR(t.cells[0][1].stats.mean, 0.4, 1e-12);  // min = final (every loss decreased)
+  EXPECT_NEAR(t.cells[0][2].stats.mean, 0.7, 1e-12);  // max {0.7, 0.6, 0.8}
+  // mean_last:2 {0.6, 0.5, 0.55}: mean 0.55, deviations ±0.05, 0 -> var 0.005 / 2 = 0.0025.
+  EXPECT_NEAR(t.cells[0][3].stats.mean, 0.55, 1e-12);
+  EXPECT_NEAR(t.cells[0][3].stats.var, 0.0025, 1e-12);
+  EXPECT_NEAR(t.cells[0][4].stats.mean, 0.55, 1e-12);  // N past the 2 logged steps: all of them
+  EXPECT_NEAR(t.cells[0][5].stats.mean, 0.4, 1e-12);   // mean_last:1 = final
+  EXPECT_DOUBLE_EQ(t.cells[0][6].stats.mean, 13);      // an eval column beside them
+  EXPECT_EQ(t.cells[1][0].stats.n, 3);
+  EXPECT_NEAR(t.cells[1][0].stats.mean, 0.2, 1e-12);
+  EXPECT_NEAR(t.cells[1][3].stats.mean, 0.35, 1e-12);
+  EXPECT_EQ(t.cells[2][0].kind, Cell::kMissing);  // logged nothing: missing, not zero
+  EXPECT_EQ(t.cells[2][6].stats.n, 1);
+  EXPECT_NE(render_markdown(t).find("| DPO | 0.40 ± 0.10 (n=3) | 0.40 | 0.70 | 0.55 ± 0.05 (n=3) |"),
+            std::string::npos)
+      << render_markdown(t);
+}
+
+TEST_F(ReportTables, GroupByTrainingMetricAndAbsentLabel) {
+  Store store(*db_);
+  ReportData data(store);
+  GroupByQuery q;
+  q.keys = {"loss.alpha"};
+  q.metric = "pref/loss";
+  q.reduce = "max";
+  q.bootstrap = 0;
+  ReportTable t = report_group_by(q, data);
+  // loss.alpha absent ("~"): the dpo tiny runs (dpo small logged no pref/loss): max {0.7, 0.6, 0.8};
+  // loss.alpha 1: the swepo K4 runs (K2 logged none), max 0.5 each.
+  ASSERT_EQ(t.cells.size(), 2u);
+  EXPECT_EQ(t.title, "pref/loss (max) by loss.alpha");
+  EXPECT_EQ(t.row_labels[0], std::vector<std::string>{"1"});
+  EXPECT_EQ(t.row_labels[1], std::vector<std::string>{"~"});
+  EXPECT_NEAR(t.cells[0][1].stats.mean, 0.5, 1e-12);
+  EXPECT_NEAR(t.cells[1][1].stats.mean, 0.7, 1e-12);
+  EXPECT_NEAR(t.cells[1][1].stats.var, 0.01, 1e-12);
+  // The absent label: "~" in md and csv (the filter's spelling), "--" in LaTeX.
+  EXPECT_NE(render_markdown(t).find("\n| ~ | 3 | 0.7000 |"), std::string::npos) << render_markdown(t);
+  EXPECT_NE(render_csv(t).find("\n~,3,0.7000,"), std::string::npos) << render_csv(t);
+  const std::string tex = render_latex(t);
+  EXPECT_NE(tex.find("\n-- & 3 & 0.7000 & "), std::string::npos) << tex;
+  EXPECT_EQ(tex.find("textasciitilde"), std::string::npos) << tex;
+  q.reduce = "median";
+  EXPECT_THROW(report_group_by(q, data), UserError);
+  q.reduce = "";
+  q.metric = "alpaca.lc";
+  q.pool = {"model.name", "data.K"};
+  EXPECT_EQ(report_group_by(q, data).cells.size(), 2u);
+  q.reduce = "final";  // a reduction over steps on an eval metric
+  EXPECT_THROW(report_group_by(q, data), UserError);
+}
+
+TEST(ReportStepReduce, ParseAndApply) {
+  EXPECT_EQ(parse_step_reduce("", "--reduce").kind, StepReduce::kFinal);
+  EXPECT_EQ(parse_step_reduce("final", "--reduce").kind, StepReduce::kFinal);
+  EXPECT_EQ(parse_step_reduce("min", "--reduce").kind, StepReduce::kMin);
+  EXPECT_EQ(parse_step_reduce("max", "--reduce").kind, StepReduce::kMax);
+  const StepReduce r = parse_step_reduce("mean_last:3", "--reduce");
+  EXPECT_EQ(r.kind, StepReduce::kMeanLast);
+  EXPECT_EQ(r.last, 3);
+  EXPECT_EQ(step_reduce_text(r), "mean_last:3");
+  const std::vector<double> v = {4, 1, 2, 6};
+  EXPECT_DOUBLE_EQ(step_reduce_apply(parse_step_reduce("final", ""), v), 6);
+  EXPECT_DOUBLE_EQ(step_reduce_apply(parse_step_reduce("min", ""), v), 1);
+  EXPECT_DOUBLE_EQ(step_reduce_apply(parse_step_reduce("max", ""), v), 6);
+  EXPECT_DOUBLE_EQ(step_reduce_apply(r, v), 3);                          // (1 + 2 + 6) / 3
+  EXPECT_DOUBLE_EQ(step_reduce_apply(parse_step_reduce("mean_last:9", ""), v), 3.25);  // all 4
+  for (const char* bad : {"mean_last:0", "mean_last:", "mean_last:x", "mean_last:2.5", "last", "mean"}) {
+    try {
+      parse_step_reduce(bad, "--reduce");
+      ADD_FAILURE() << bad << ": no error";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("--reduce"), std::string::npos) << e.what();
+    }
+  }
+  try {
+    parse_step_reduce("median", "--reduce");
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("valid: final | min | max | mean_last:N"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ReportEmptyStore, EveryCellMissing) {
