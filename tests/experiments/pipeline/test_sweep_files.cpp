@@ -23,8 +23,8 @@ namespace fs = std::filesystem;
 const std::string kSource = SWEPO_SOURCE_DIR;
 const std::string kConf = kSource + "/experiments/conf";
 
-// The real-model sweeps name their checkpoint and data with --set (REQUIRED_SET_* placeholders):
-// a tiny random Llama checkpoint in the HF layout and a one-record UltraFeedback file stand in.
+// The real-model sweeps leave their checkpoint and data to --set (REQUIRED_SET_* placeholders).
+// Here a tiny random Llama checkpoint in the HF layout and a one-record UltraFeedback file stand in.
 std::vector<std::string> hf_set() {
   static const std::string dir = [] {
     const std::string d = hftest::temp_dir("sweep_files_hf");
