@@ -13,6 +13,12 @@
 // table file (format: analysis/report/report_spec.h). Cells are mean ± std over the seeds of
 // FINISHED runs with n; no matching run shows as missing, never as zero. A cell or group whose runs
 // differ in more than their seeds is an error (exit 2) unless pooled (`pool:` in a row, --pool).
+//
+// Paired Δ: runs of one seed share the SFT model, data order and eval sampling streams, so a table
+// file's `baseline: ROW`, or --baseline KEY=VALUE ad hoc, shows every other row or group as Δ vs the
+// baseline ± the paired 95% t-interval over the seeds both share (* = it excludes 0); --power (or
+// `power: true`) adds the minimum detectable Δ and the seeds needed for --power-delta D
+// (analysis/report/report_spec.h: "Paired Δ", "Power").
 #include <iostream>
 
 #include "analysis/report/report_build.h"
@@ -32,13 +38,15 @@ int cmd_report(const Args& args) {
   std::string db = kStoreDefaultPath, table, format = "md", out, tables_dir, group_by, metric;
   std::string decoding = report::kDecodingAuto, reduce;
   std::vector<std::string> where;
-  std::string pool;
+  std::string pool, baseline;
+  double power_delta = 1.0;
   int bootstrap = 1000, precision = 4;
   int64_t seed = 0;
   po::options_description desc(
       "swepo report --db PATH TABLE [--format md|csv|latex|json] [--out FILE] [--tables DIR]\n"
       "swepo report --db PATH --group-by KEY[,KEY] --metric SUITE.METRIC [--decoding D] [--where K=V]\n"
       "swepo report --db PATH --group-by KEY[,KEY] --metric PHASE/KEY [--reduce final|min|max|mean_last:N]\n"
+      "  ad hoc, paired: [--baseline KEY=VALUE [--power] [--power-delta D]]; a table: [--power] [--power-delta D]\n"
       "Tables over the seeds of finished runs in the results store. TABLE: table1, table2, kablation, table1_hf, ...\n"
       "(analysis/tables/<name>.yaml) or a table file's path. A metric with a '/' is a training metric (pref/loss),\n"
       "SUITE.METRIC an eval metric (alpaca.lc)");
@@ -62,7 +70,16 @@ int cmd_report(const Args& args) {
       "output_dir/cache_dir/device may; a group mixing configurations is an error)")(
       "bootstrap", po::value(&bootstrap)->default_value(bootstrap), "ad hoc: bootstrap resamples of the 95% CI")(
       "seed", po::value(&seed)->default_value(seed), "ad hoc: bootstrap seed")(
-      "precision", po::value(&precision)->default_value(precision), "ad hoc: digits after the point");
+      "precision", po::value(&precision)->default_value(precision), "ad hoc: digits after the point")(
+      "baseline", po::value(&baseline),
+      "ad hoc: KEY=VALUE (KEY a --group-by key): a column of Δ vs the group of that value (and the same other "
+      "keys), paired over the seeds both share, ± the 95% t-interval, * when it excludes 0 (a table file says "
+      "'baseline: ROW')")(
+      "power", "with a baseline: add the minimum detectable Δ (80% power, two-sided 5%) at each row's n and the "
+               "seeds needed to resolve --power-delta (a table file may say 'power: true')")(
+      "power-delta", po::value(&power_delta)->default_value(power_delta),
+      "the Δ whose seeds-needed --power shows, in the metric's units after any column scale (alpaca.lc: LC "
+      "points)");
   po::positional_options_description pos;
   pos.add("table", 1);
   po::variables_map vm;
@@ -80,12 +97,24 @@ int cmd_report(const Args& args) {
                     "' is a training metric (see --reduce)");
   if (format != "md" && format != "csv" && format != "latex" && format != "json")
     throw UserError("unknown --format '" + format + "'; valid: md, csv, latex, json");
+  if (!adhoc && vm.count("baseline"))
+    throw UserError("--baseline goes with --group-by/--metric; a table file sets 'baseline: ROW'");
+  if (!(power_delta > 0)) throw UserError("--power-delta must be > 0");
+  if (adhoc && vm.count("power") && baseline.empty())
+    throw UserError("--power needs --baseline KEY=VALUE (the MDD uses the sd of the paired differences)");
   if (bootstrap < 0) throw UserError("--bootstrap must be >= 0");
   if (precision < 0 || precision > 12) throw UserError("--precision must be in 0..12");
 
   // Parse the table before opening the store so a bad table file is reported as such.
   report::TableSpec spec;
-  if (!adhoc) spec = report::table_spec_load(report::table_spec_find(table, tables_dir));
+  if (!adhoc) {
+    spec = report::table_spec_load(report::table_spec_find(table, tables_dir));
+    if (vm.count("power")) spec.power = true;
+    if (!vm["power-delta"].defaulted()) spec.power_delta = power_delta;
+    if (spec.power && spec.baseline.empty())
+      throw UserError("--power needs a baseline: table file " + spec.file +
+                      " has no 'baseline: ROW' (the MDD uses the sd of the paired differences)");
+  }
   Store store = Store::open_read_only(db);
   const report::ReportData data(store);
   report::ReportTable t;
@@ -104,6 +133,9 @@ int cmd_report(const Args& args) {
     q.bootstrap = bootstrap;
     q.bootstrap_seed = static_cast<uint64_t>(seed);
     q.precision = precision;
+    q.baseline = baseline;
+    q.power = vm.count("power") > 0;
+    q.power_delta = power_delta;
     t = report::report_group_by(q, data);
   } else {
     t = report::report_build_table(spec, data);

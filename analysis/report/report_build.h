@@ -33,10 +33,17 @@ struct GroupByQuery {
   int bootstrap = 1000;
   uint64_t bootstrap_seed = 0;
   int precision = 4;
+  // "KEY=VALUE" (KEY one of `keys`): a Δ column pairs every other group, over the seeds both share,
+  // with the group of that value and the same other keys (report_spec.h: "Paired Δ"); "" = none.
+  // An unknown KEY or VALUE is a UserError listing the valid ones; so is a group with no baseline
+  // group, or none of its seeds in it.
+  std::string baseline;
+  bool power = false;        // MDD and seeds-needed columns (needs a baseline)
+  double power_delta = 1.0;  // the Δ of the seeds-needed column, in the metric's units
 };
 // One row per distinct combination of the keys' values among the finished runs that have the metric
 // (a run without a key, or with it null, shows "~" for it); columns n, mean, std, var, 95% CI, min,
-// max over the runs' values. A group whose
+// max over the runs' values (then Δ, MDD, seeds for Δ=D with a baseline and power). A group whose
 // runs differ in a key other than the seed, bookkeeping and `pool` keys is a UserError (report_pool.h).
 ReportTable report_group_by(const GroupByQuery& q, const ReportData& data);
 

@@ -33,13 +33,27 @@ std::string number_text(double v, int precision) {
   return fixed(v, precision);
 }
 
+// A difference with its sign: "+8.00", "-1.50", "0.00".
+std::string signed_text(double v, int precision) {
+  const std::string s = fixed(v, precision);
+  return s[0] != '-' && s.find_first_not_of("0.") != std::string::npos ? "+" + s : s;
+}
+
+// "+8.00 ± 6.57* (n=3)": Δ ± half-width, * when resolved; "+2.00 (n=1)" without an interval.
+std::string paired_text(const metrics::PairedDiff& d, int p, const std::string& pm) {
+  const std::string n = " (n=" + std::to_string(d.n) + ")";
+  if (d.n < 2) return signed_text(d.mean, p) + n;
+  return signed_text(d.mean, p) + " " + pm + " " + fixed(d.half_width, p) + (d.resolved ? "*" : "") + n;
+}
+
 // Text of one cell for md and latex; `pm` is the ± sign, `dash` the missing mark.
 std::string cell_text(const Cell& c, const std::string& stat, int p, const std::string& pm,
                       const std::string& dash) {
   switch (c.kind) {
     case Cell::kMissing: return dash;
     case Cell::kEmpty: return "";
-    case Cell::kNumber: return number_text(c.number, p);
+    case Cell::kNumber: return stat == "seeds_needed" ? fixed(c.number, 0) : number_text(c.number, p);
+    case Cell::kPaired: return paired_text(c.paired, p, pm);
     case Cell::kStats: break;
   }
   const auto& s = c.stats;
@@ -63,29 +77,55 @@ std::string column_title(const ReportColumn& c) {
 }
 
 // CSV sub-columns of a column and the values of a cell in them.
-std::vector<std::string> csv_headers(const ReportColumn& c) {
+// A column's own sub-columns (before the paired fields).
+std::vector<std::string> csv_stat_headers(const ReportColumn& c) {
   const std::string t = column_title(c);
   if (c.stat == "mean_std") return {t + " mean", t + " std", t + " n"};
   if (c.stat == "mean_ci") return {t + " mean", t + " ci_lo", t + " ci_hi", t + " n"};
   if (c.stat == "ci") return {t + " ci_lo", t + " ci_hi"};
+  if (c.stat == "delta") return {};
   return {t};
 }
 
-std::vector<std::string> csv_values(const Cell& c, const ReportColumn& col, int p) {
-  const size_t width = csv_headers(col).size();
+std::vector<std::string> csv_headers(const ReportColumn& c) {
+  std::vector<std::string> h = csv_stat_headers(c);
+  if (!c.paired) return h;
+  const std::string t = c.stat == "delta" ? "" : column_title(c) + " ";
+  for (const char* f : {"delta", "delta_ci_lo", "delta_ci_hi", "n_pairs", "resolved"}) h.push_back(t + f);
+  return h;
+}
+
+std::vector<std::string> csv_stat_values(const Cell& c, const ReportColumn& col, int p) {
+  const size_t width = csv_stat_headers(col).size();
   std::vector<std::string> out(width);
+  if (width == 0) return out;
   if (c.kind == Cell::kNumber) {
-    out[0] = number_text(c.number, p);
+    out[0] = col.stat == "seeds_needed" ? fixed(c.number, 0) : number_text(c.number, p);
     return out;
   }
-  if (c.kind != Cell::kStats || c.stats.n == 0) return out;
+  if ((c.kind != Cell::kStats && c.kind != Cell::kPaired) || c.stats.n == 0) return out;
   const auto& s = c.stats;
   const std::string sd = s.n < 2 ? "" : fixed(s.std, p);
   const std::string n = std::to_string(s.n);
   if (col.stat == "mean_std") return {fixed(s.mean, p), sd, n};
   if (col.stat == "mean_ci") return {fixed(s.mean, p), fixed(s.ci_lo, p), fixed(s.ci_hi, p), n};
   if (col.stat == "ci") return {fixed(s.ci_lo, p), fixed(s.ci_hi, p)};
-  return {cell_text(c, col.stat, p, "", "")};
+  Cell own = c;
+  own.kind = Cell::kStats;
+  return {cell_text(own, col.stat, p, "", "")};
+}
+
+std::vector<std::string> csv_values(const Cell& c, const ReportColumn& col, int p) {
+  std::vector<std::string> out = csv_stat_values(c, col, p);
+  if (!col.paired) return out;
+  std::vector<std::string> f(5);
+  if (c.kind == Cell::kPaired) {
+    const auto& d = c.paired;
+    f = {fixed(d.mean, p), d.n < 2 ? "" : fixed(d.ci_lo, p), d.n < 2 ? "" : fixed(d.ci_hi, p),
+         std::to_string(d.n), d.resolved ? "1" : "0"};
+  }
+  out.insert(out.end(), f.begin(), f.end());
+  return out;
 }
 
 std::string csv_quote(const std::string& s) {
@@ -120,6 +160,9 @@ std::string latex_escape(const std::string& s) {
         } else if (s.compare(i, 3, "—") == 0) {
           out += "--";
           i += 2;
+        } else if (s.compare(i, 2, "Δ") == 0) {  // UTF-8 Δ (2 bytes)
+          out += "$\\Delta$";
+          ++i;
         } else {
           out += ch;
         }
@@ -141,8 +184,26 @@ json stats_json(const metrics::SeedStats& s) {
   return j;
 }
 
+json paired_json(const metrics::PairedDiff& d) {
+  const bool ci = d.n >= 2;
+  return json{{"delta", d.mean},
+              {"ci_lo", ci ? json(d.ci_lo) : json()},
+              {"ci_hi", ci ? json(d.ci_hi) : json()},
+              {"half_width", ci ? json(d.half_width) : json()},
+              {"sd", ci ? json(d.sd) : json()},
+              {"n_pairs", d.n},
+              {"resolved", d.resolved},
+              {"seeds", d.seeds}};
+}
+
 json cell_json(const Cell& c, const std::string& stat) {
   if (c.kind == Cell::kNumber) return c.number;
+  if (c.kind == Cell::kPaired) {
+    if (stat == "delta") return paired_json(c.paired);
+    json j = stats_json(c.stats);
+    j["paired"] = paired_json(c.paired);
+    return j;
+  }
   if (c.kind != Cell::kStats || c.stats.n == 0) return json();
   const auto& s = c.stats;
   if (stat == "mean_std" || stat == "mean_ci") return stats_json(s);
@@ -234,8 +295,13 @@ std::string render_json(const ReportTable& t) {
   j["notes"] = t.notes;
   j["label_headers"] = t.label_headers;
   json cols = json::array();
-  for (const auto& c : t.columns) cols.push_back({{"group", c.group}, {"label", c.label}, {"stat", c.stat}});
+  for (const auto& c : t.columns) {
+    json col = {{"group", c.group}, {"label", c.label}, {"stat", c.stat}};
+    if (c.paired) col["paired"] = true;
+    cols.push_back(col);
+  }
   j["columns"] = cols;
+  if (!t.baseline.empty()) j["baseline"] = t.baseline;
   json rows = json::array();
   for (size_t r = 0; r < t.cells.size(); ++r) {
     json cells = json::array();

@@ -106,7 +106,7 @@ TableSpec table_spec_parse(const std::string& text, const std::string& file) {
   if (!root || !root.IsMap()) throw UserError("table file " + file + ": expected a mapping at the top");
   check_keys(root, "",
              {"title", "notes", "decoding", "precision", "bootstrap", "bootstrap_seed", "label_header",
-              "groups", "columns", "rows", "tests"},
+              "groups", "columns", "rows", "tests", "baseline", "power", "power_delta"},
              file);
   TableSpec s;
   s.file = file;
@@ -118,6 +118,10 @@ TableSpec table_spec_parse(const std::string& text, const std::string& file) {
     f("bootstrap", s.bootstrap, "bootstrap resamples of the 95% interval");
     f("bootstrap_seed", s.bootstrap_seed, "seed of the bootstrap");
     f("label_header", s.label_header, "header of the row label column");
+    f("baseline", s.baseline, "row label: the other rows show the paired delta vs it");
+    f("power", s.power, "with a baseline: minimum detectable delta and seeds-needed columns");
+    f("power_delta", s.power_delta, "the delta whose seeds-needed column is shown (column units)");
+    f.require(s.power_delta > 0, "power_delta", "must be > 0");
     f.require(s.precision >= 0 && s.precision <= 12, "precision", "must be in 0..12");
     f.require(s.bootstrap >= 0, "bootstrap", "must be >= 0");
   });
@@ -178,6 +182,16 @@ TableSpec table_spec_parse(const std::string& text, const std::string& file) {
     r.where = parse_where(rows[i]["where"], path + ".where", file);
     s.rows.push_back(r);
   }
+  if (!s.baseline.empty() && !row_labels.count(s.baseline))
+    throw UserError("table file " + file + ": 'baseline' names unknown row '" + s.baseline + "'" +
+                    did_you_mean(s.baseline, {row_labels.begin(), row_labels.end()}) + "; rows: " + [&] {
+                      std::vector<std::string> labels;
+                      for (const auto& r : s.rows) labels.push_back(r.label);
+                      return join(labels, ", ");
+                    }());
+  if (s.power && s.baseline.empty())
+    throw UserError("table file " + file + ": 'power' needs a 'baseline' row (the MDD uses the sd of the "
+                    "paired differences)");
   const YAML::Node tests = list_node(root, "tests", file, false);
   for (size_t i = 0; i < tests.size(); ++i) {
     const std::string path = "tests[" + std::to_string(i) + "]";

@@ -23,6 +23,25 @@
 //     - {label: p=1 all alpha, where: {loss.p: 1}, pool: [loss.alpha]}  # may mix these keys
 //   tests:                          # appended rows
 //     - {label: "Brown-Forsythe p", test: brown_forsythe, rows: [DPO, Swepo p=1], columns: [Var(LC)]}
+//   baseline: DPO                   # a row label: paired Δ vs that row (below)
+//   power: true                     # with a baseline: MDD and seeds-needed columns (below)
+//   power_delta: 1.0                # the Δ whose seeds-needed is shown, in the column's units
+//
+// Paired Δ (`baseline: ROW`): runs of one seed share the SFT model, the data order and the eval
+// sampling streams, so in every other row each mean-type column (stat mean_std, mean_ci or mean)
+// shows Δ = the mean over the seeds both cells share of (row's value − baseline's value), ± the
+// half-width of the paired 95% t-interval t_{0.975,n−1}·sd/√n, "*" when it excludes 0, and
+// n = the seeds paired (analysis/metrics/paired.h; rendering: report_table.h); the baseline row
+// keeps its mean ± std, and a note under the table says so. A cell with runs but no seed shared
+// with the baseline's cell (or a baseline cell without runs) is an error naming the row, group,
+// column and both cells' seeds (pairing is the point of the table: narrow the rows' `where` or run
+// the missing seeds); so is a cell with two runs of one seed (pooled rows), as the pairing would be
+// ambiguous. Without `baseline` the table is unchanged.
+// Power (`power: true`, or `swepo report --power`; needs a baseline): after each paired column,
+// "<label> MDD", the minimum detectable Δ at 80% power and two-sided 5% at the cell's n,
+// (t_{0.975,n−1} + t_{0.80,n−1})·sd/√n with sd of the paired differences, and "<label> seeds for
+// Δ=D", the smallest n whose MDD is <= D = power_delta (both "—" for n < 2; seeds "—" above 1000).
+// D is in the column's displayed units (after `scale`; alpaca.lc is stored in LC points).
 //
 // A `where` value of null (~) means the run must not have that param.
 //
@@ -76,6 +95,9 @@ struct TableSpec {
   std::vector<TableColumnSpec> columns;
   std::vector<TableRowSpec> rows;
   std::vector<TableTestSpec> tests;
+  std::string baseline;      // a row label ("" = no paired Δ)
+  bool power = false;        // MDD and seeds-needed columns (needs a baseline)
+  double power_delta = 1.0;  // the Δ of the seeds-needed column (> 0)
 };
 
 // Parses a table file's text; `file` names it in every message.
