@@ -50,7 +50,7 @@ TEST_F(CmdPlot, CurvesSvg) {
 
 TEST_F(CmdPlot, BarsSvgFromTable) {
   const std::string out = dir + "/k.svg";
-  ASSERT_EQ(plot("bars kablation --tables " + std::string(SWEPO_SOURCE_DIR) + "/analysis/tables --out " + out), 0)
+  ASSERT_EQ(plot("bars kablation --tables " + std::string(SWEPO_SOURCE_DIR) + "/results/archive/table_specs --out " + out), 0)
       << err();
   const std::string svg = slurp(out);
   EXPECT_EQ(xml_problem(svg), "");
@@ -72,7 +72,7 @@ TEST_F(CmdPlot, BadArgumentsExit2) {
 
 TEST_F(CmdPlot, PngViaGnuplot) {
   if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot not installed";
-  ASSERT_EQ(plot("bars kablation --tables " + std::string(SWEPO_SOURCE_DIR) + "/analysis/tables --out " + dir +
+  ASSERT_EQ(plot("bars kablation --tables " + std::string(SWEPO_SOURCE_DIR) + "/results/archive/table_specs --out " + dir +
                  "/k.png"),
             0)
       << err();

@@ -125,18 +125,19 @@ TEST(ReportSpec, BadFilesNameFileAndKey) {
 TEST(ReportSpec, BuiltinTablesParse) {
   const std::string dir = std::string(SWEPO_SOURCE_DIR) + "/analysis/tables";
   for (const char* name : {"table1", "table2", "table2_all_seeds", "kablation", "quickstart", "swepo_alpha",
-                           "swepo_scale", "nll_weight"}) {
+                           "swepo_scale", "nll_weight", "table1_paired", "table2_sft_seeds", "sft_steps"}) {
     const std::string path = table_spec_find(name, dir);
     EXPECT_EQ(path, dir + "/" + name + ".yaml");
     EXPECT_NO_THROW(table_spec_load(path)) << name;
   }
   const TableSpec t1 = table_spec_load(dir + "/table1.yaml");
   EXPECT_EQ(t1.rows.size(), 8u);
-  EXPECT_EQ(t1.groups.size(), 2u);
+  EXPECT_EQ(t1.groups.size(), 1u);  // tiny only (the small preset is GPU-sized: results/README.md)
   EXPECT_EQ(t1.columns.size(), 4u);
   const TableSpec t2 = table_spec_load(dir + "/table2.yaml");
   ASSERT_EQ(t2.tests.size(), 1u);
   EXPECT_EQ(t2.tests[0].columns, (std::vector<std::string>{"Var(LC)", "Var(WR)"}));
+  EXPECT_EQ(table_spec_load(dir + "/table1_paired.yaml").baseline, "DPO");
   const TableSpec k = table_spec_load(dir + "/kablation.yaml");
   EXPECT_EQ(k.rows.size(), 4u);
   try {
@@ -146,8 +147,8 @@ TEST(ReportSpec, BuiltinTablesParse) {
     const std::string m = e.what();
     EXPECT_HAS(m, "unknown table 'tabel1'");
     EXPECT_HAS(m, "did you mean 'table1'");
-    EXPECT_HAS(m, "kablation, nll_weight, quickstart, swepo_alpha, swepo_scale, table1, table1_hf, table2, "
-                  "table2_all_seeds, table2_hf");
+    EXPECT_HAS(m, "kablation, nll_weight, quickstart, sft_steps, swepo_alpha, swepo_scale, table1, table1_hf, "
+                  "table1_paired, table2, table2_all_seeds, table2_hf, table2_sft_seeds");
   }
   EXPECT_THROW(table_spec_find("no/such/file.yaml"), UserError);
 }
